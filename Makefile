@@ -1,0 +1,47 @@
+# omX — the two commands: `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# The first Python 3.12+ found: python3.13/3.12 on PATH, pyenv's installs, then python3.
+PYTHON ?= $(shell for c in python3.13 python3.12 python3.14 $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 python3; do \
+	if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
+	echo $$c; break; fi; done)
+
+.PHONY: help run test serve bench fuzz load check-python clean
+
+help:
+	@echo "make run    set up .venv, migrate, load demo data and serve http://$(HOST):$(PORT)"
+	@echo "make test   run the whole test suite (SQLite; PostgreSQL when DATABASE_URL points there)"
+	@echo "make serve  production configuration under gunicorn"
+	@echo "make bench / make fuzz / make load   measurements and robustness runs"
+
+check-python:
+	@if [ -z "$(PYTHON)" ]; then \
+		echo "omX needs Python 3.12 or newer: install python3.13 (or 3.12) and run make again."; exit 1; fi
+
+# A venv made by an older interpreter is rebuilt.
+$(VENV)/.stamp-base: requirements.txt | check-python
+	@if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then rm -rf $(VENV); fi
+	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(VENV)/.stamp-dev: $(VENV)/.stamp-base requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+run: $(VENV)/.stamp-base
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: $(VENV)/.stamp-dev
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) var test-artifacts omx_dev.db

@@ -1,0 +1,216 @@
+import hashlib
+import logging
+import time
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.encoding import force_bytes, force_str
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+
+from accounts.models import User
+from accounts.tokens import refresh_token_blacklist, refresh_token_parse, token_pair_for_user
+from omx.errors import ApplicationError
+
+logger = logging.getLogger("omx.accounts")
+
+
+class InvalidCredentials(ApplicationError):
+    status_code = 401
+    default_detail = "Incorrect email or password."
+    default_code = "invalid_credentials"
+
+
+class LoginThrottled(ApplicationError):
+    status_code = 429
+    default_code = "throttled"
+
+    def __init__(self, retry_after: int):
+        self.retry_after = max(1, int(retry_after))
+        super().__init__(
+            f"Too many failed login attempts. Try again in {self.retry_after} seconds."
+        )
+        self.headers = {"Retry-After": str(self.retry_after)}
+
+
+# --- Registration and profile ----------------------------------------------
+
+
+def user_create(*, email: str, password: str, full_name: str = "") -> User:
+    email = User.objects.normalize_email(email.strip())
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": ["An account with this email already exists."]})
+    candidate = User(email=email, full_name=full_name)
+    try:
+        validate_password(password, user=candidate)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from None
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(email=email, password=password, full_name=full_name)
+    except IntegrityError:  # a concurrent registration won the unique constraint
+        raise ValidationError({"email": ["An account with this email already exists."]}) from None
+
+
+def user_update(*, user: User, full_name: str) -> User:
+    user.full_name = full_name
+    user.save(update_fields=["full_name"])
+    return user
+
+
+# --- Login and its throttle -------------------------------------------------
+
+
+def _throttle_keys(email: str, ip: str | None) -> list[tuple[str, int]]:
+    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    keys = [(f"login-fail:email:{digest}", settings.LOGIN_FAILURES_PER_EMAIL)]
+    if ip:
+        keys.append((f"login-fail:ip:{ip}", settings.LOGIN_FAILURES_PER_IP))
+    return keys
+
+
+def _throttle_check(email: str, ip: str | None) -> None:
+    window = settings.LOGIN_FAILURE_WINDOW_SECONDS
+    keys = _throttle_keys(email, ip)
+    values = cache.get_many([k for k, _ in keys] + [f"{k}:start" for k, _ in keys])
+    for key, limit in keys:
+        if values.get(key, 0) >= limit:
+            started = values.get(f"{key}:start", time.time())
+            raise LoginThrottled(retry_after=started + window - time.time())
+
+
+def _failure_record(email: str, ip: str | None) -> None:
+    window = settings.LOGIN_FAILURE_WINDOW_SECONDS
+    for key, _ in _throttle_keys(email, ip):
+        if cache.add(key, 0, timeout=window):
+            cache.set(f"{key}:start", time.time(), timeout=window)
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=window)
+            cache.set(f"{key}:start", time.time(), timeout=window)
+
+
+def user_authenticate(*, email: str, password: str, ip: str | None, request=None) -> User:
+    """Check credentials under the failed-login throttle.
+
+    The answer never tells whether the email exists: unknown email and wrong
+    password raise the same error (and Django's backend runs the hasher for
+    unknown emails too, so timing does not tell either).
+    """
+    _throttle_check(email, ip)
+    user = authenticate(request, username=email.strip(), password=password)
+    if user is None:
+        _failure_record(email, ip)
+        logger.info("failed login", extra={"client_ip": ip})
+        raise InvalidCredentials()
+    return user
+
+
+def client_ip(request) -> str | None:
+    if settings.USE_X_FORWARDED_FOR:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip()
+    return request.META.get("REMOTE_ADDR")
+
+
+# --- Tokens -----------------------------------------------------------------
+
+
+def token_obtain(*, email: str, password: str, ip: str | None, request=None) -> dict:
+    user = user_authenticate(email=email, password=password, ip=ip, request=request)
+    return token_pair_for_user(user)
+
+
+@transaction.atomic
+def token_refresh(*, refresh_token: str) -> dict:
+    token, user = refresh_token_parse(refresh_token)
+    refresh_token_blacklist(token)
+    return token_pair_for_user(user)
+
+
+@transaction.atomic
+def token_revoke(*, user: User, refresh_token: str) -> None:
+    try:
+        token, owner = refresh_token_parse(refresh_token)
+    except ApplicationError:
+        raise ValidationError({"refresh_token": ["The refresh token is invalid or expired."]}) from None
+    if owner.pk != user.pk:
+        raise ValidationError({"refresh_token": ["The refresh token belongs to another account."]})
+    refresh_token_blacklist(token)
+
+
+def user_tokens_revoke_all(*, user: User) -> None:
+    """Every access and refresh token issued to the user so far stops working."""
+    User.objects.filter(pk=user.pk).update(token_version=F("token_version") + 1)
+    user.refresh_from_db(fields=["token_version"])
+
+
+# --- Passwords --------------------------------------------------------------
+
+
+@transaction.atomic
+def user_password_set(*, user: User, password: str, field: str = "new_password") -> None:
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        raise ValidationError({field: exc.messages}) from None
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    user_tokens_revoke_all(user=user)
+
+
+def user_password_change(*, user: User, current_password: str, new_password: str) -> None:
+    if not user.check_password(current_password):
+        raise ValidationError({"current_password": ["The current password is incorrect."]})
+    user_password_set(user=user, password=new_password)
+
+
+def password_reset_link(*, user: User, base_url: str) -> str:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    path = reverse("accounts:password-reset-confirm", kwargs={"uidb64": uid, "token": token})
+    return f"{settings.SITE_URL or base_url.rstrip('/')}{path}"
+
+
+def password_reset_request(*, email: str, base_url: str) -> None:
+    """Email a one-time link to an active account; silently nothing otherwise."""
+    user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
+    if user is None or not user.has_usable_password():
+        return
+    context = {"user": user, "link": password_reset_link(user=user, base_url=base_url),
+               "valid_minutes": settings.PASSWORD_RESET_TIMEOUT // 60}
+    send_mail(
+        subject="Reset your omX password",
+        message=render_to_string("accounts/email/password_reset.txt", context),
+        from_email=None,
+        recipient_list=[user.email],
+    )
+
+
+def password_reset_user(*, uid: str, token: str) -> User | None:
+    try:
+        pk = force_str(urlsafe_base64_decode(uid))
+        user = User.objects.get(pk=pk, is_active=True)
+    except (ValueError, TypeError, OverflowError, User.DoesNotExist, ValidationError):
+        return None
+    return user if default_token_generator.check_token(user, token) else None
+
+
+def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
+    user = password_reset_user(uid=uid, token=token)
+    if user is None:
+        raise ValidationError({"token": ["The reset link is invalid or has already been used."]})
+    # Setting the password changes the hash the token is derived from, so the
+    # link stops working; the version bump ends every session token.
+    user_password_set(user=user, password=new_password)
+    return user
