@@ -45,3 +45,18 @@ test: $(VENV)/.stamp-dev
 
 clean:
 	rm -rf $(VENV) var test-artifacts omx_dev.db
+
+# Production configuration on this machine: DEBUG off, hashed and compressed
+# static files, gunicorn. SECRET_KEY comes from the environment, or a random
+# one kept in var/serve-secret-key.
+SERVE_ENV = DJANGO_DEBUG=false \
+	SECRET_KEY="$${SECRET_KEY:-$$(cat var/serve-secret-key)}" \
+	ALLOWED_HOSTS="$${ALLOWED_HOSTS:-localhost,127.0.0.1}"
+
+serve: $(VENV)/.stamp-base
+	@mkdir -p var
+	@[ -n "$$SECRET_KEY" ] || [ -s var/serve-secret-key ] || \
+		$(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > var/serve-secret-key
+	$(SERVE_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
+	$(SERVE_ENV) $(PY) manage.py migrate --noinput
+	$(SERVE_ENV) HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/gunicorn -c omx/gunicorn.conf.py omx.wsgi

@@ -1,0 +1,26 @@
+"""gunicorn settings for `make serve` and production.
+
+Workers and threads come from WEB_CONCURRENCY / GUNICORN_THREADS. The app
+writes one log line per request itself (with the user id, without query
+strings), so gunicorn's own access log is off unless GUNICORN_ACCESS_LOG=true.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("BIND", f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}")
+workers = int(os.environ.get("WEB_CONCURRENCY", max(2, multiprocessing.cpu_count())))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+worker_class = "gthread"
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 30
+keepalive = 5
+max_requests = 2000
+max_requests_jitter = 200
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+if os.environ.get("GUNICORN_ACCESS_LOG", "").lower() in ("1", "true", "yes"):
+    accesslog = "-"
+    # %(U)s is the path without the query string: signed URLs' signatures stay out of logs.
+    access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
