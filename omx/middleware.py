@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.functional import SimpleLazyObject, empty
 
 from omx.errors import json_error
 
@@ -23,6 +24,19 @@ def loggable_path(path: str) -> str:
     return path
 
 
+def _known_user_id(request) -> str:
+    """The user id if the request already resolved its user; never a new
+    query (the database may be the reason this request failed)."""
+    user = request.__dict__.get("user")
+    if isinstance(user, SimpleLazyObject):
+        if user._wrapped is empty:
+            return "-"
+    try:
+        return str(user.pk) if user is not None and user.is_authenticated else "-"
+    except Exception:  # noqa: BLE001 - logging must never fail a request
+        return "-"
+
+
 class RequestLogMiddleware:
     """One line per request: method, path (no query string), status, duration, user id."""
 
@@ -33,8 +47,7 @@ class RequestLogMiddleware:
         started = time.perf_counter()
         response = self.get_response(request)
         duration_ms = (time.perf_counter() - started) * 1000
-        user = getattr(request, "user", None)
-        user_id = str(user.pk) if user is not None and user.is_authenticated else "-"
+        user_id = _known_user_id(request)
         request_logger.info(
             "%s %s %s %.1fms user=%s",
             request.method,

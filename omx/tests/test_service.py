@@ -151,3 +151,24 @@ def test_pages_send_security_headers_and_a_nonce_csp(client):
     assert response["X-Frame-Options"] == "DENY"
     assert response["Referrer-Policy"] == "same-origin"
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_request_log_line_has_user_and_no_query_string(client, alice, caplog):
+    client.force_login(alice)
+    with caplog.at_level("INFO", logger="omx.request"):
+        client.get("/api/auth/me?access_token=SECRET123")
+    record = [r for r in caplog.records if r.name == "omx.request"][-1]
+    assert record.getMessage().startswith("GET /api/auth/me 200 ")
+    assert f"user={alice.pk}" in record.getMessage()
+    assert "SECRET123" not in record.getMessage()
+
+
+def test_json_log_format(alice):
+    import logging
+
+    from omx.logging import JsonFormatter
+
+    record = logging.makeLogRecord({"name": "omx.request", "msg": "GET / 200", "levelname": "INFO",
+                                    "status": 200, "user_id": "u1"})
+    line = json.loads(JsonFormatter().format(record))
+    assert line["message"] == "GET / 200" and line["status"] == 200 and line["user_id"] == "u1"
