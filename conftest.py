@@ -18,6 +18,8 @@ def _isolated_cache_and_storage(settings, tmp_path):
     from django.core.cache import cache
 
     cache.clear()
+    # Fast hashing for the many users tests create; test_api checks argon2 itself.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGE_LOCAL_ROOT = tmp_path / "storage"
     settings.STORAGE_BACKEND = "local"
     yield

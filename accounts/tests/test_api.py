@@ -25,7 +25,8 @@ def bearer(client, access):
 # --- register ---------------------------------------------------------------
 
 
-def test_register_returns_the_user_object(api_client):
+def test_register_returns_the_user_object(api_client, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
     response = api_client.post(
         "/api/auth/register",
         {"email": "New.Person@Example.com", "password": PASSWORD, "full_name": "New Person"},

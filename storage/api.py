@@ -1,0 +1,238 @@
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from omx.api_docs import ERRORS
+from omx.pagination import PageNumberPagination
+from projects.selectors import project_get_for_user
+from storage import selectors, services
+from storage.serializers import (
+    BucketSerializer,
+    ConnectionSerializer,
+    ListingSerializer,
+    signed_url_payload,
+)
+from workspaces.models import Role
+
+TAG = ["storage"]
+CONTENT_TYPE = r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}(\s*;\s*[A-Za-z0-9._-]+=(\"[^\"\r\n]*\"|[A-Za-z0-9._-]+))*$"
+STORAGE_ERRORS = {400: ERRORS[400], 401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404],
+                  502: ERRORS[502], 503: ERRORS[503]}
+
+
+class StorageApi(APIView):
+    """Resolves the project once, with the role the HTTP method needs."""
+
+    need = {}  # method -> Role
+
+    def project(self, request, workspace_id, project_id):
+        return project_get_for_user(
+            user=request.user, workspace_id=workspace_id, project_id=project_id,
+            need=self.need.get(request.method, Role.VIEWER),
+        )
+
+
+class BucketListApi(StorageApi):
+    need = {"GET": Role.ADMIN}
+
+    OutputSerializer = inline_serializer("BucketList", {
+        "gcp_project_id": serializers.CharField(), "buckets": BucketSerializer(many=True),
+    })
+
+    @extend_schema(tags=TAG, operation_id="storage_buckets_list",
+                   parameters=[OpenApiParameter("gcp_project_id", str, required=False,
+                                                description="Defaults to GCS_PROJECT_ID.")],
+                   responses={200: OutputSerializer, **STORAGE_ERRORS})
+    def get(self, request, workspace_id, project_id):
+        self.project(request, workspace_id, project_id)
+        gcp_project_id = request.query_params.get("gcp_project_id", "").strip()[:100] or None
+        gcp_project_id, buckets = selectors.buckets_list(gcp_project_id=gcp_project_id)
+        return Response({"gcp_project_id": gcp_project_id,
+                         "buckets": BucketSerializer(buckets, many=True).data})
+
+
+class ConnectionListApi(StorageApi):
+    need = {"GET": Role.VIEWER, "POST": Role.ADMIN}
+
+    class InputSerializer(serializers.Serializer):
+        bucket_name = serializers.CharField(max_length=222)
+        gcp_project_id = serializers.CharField(max_length=100, required=False, allow_blank=True, allow_null=True)
+        prefix = serializers.CharField(max_length=1024, required=False, allow_blank=True, default="",
+                                       trim_whitespace=False)
+
+    @extend_schema(tags=TAG, operation_id="storage_connections_list",
+                   parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
+                   responses={200: ConnectionSerializer(many=True), 401: ERRORS[401], 404: ERRORS[404]})
+    def get(self, request, workspace_id, project_id):
+        project = self.project(request, workspace_id, project_id)
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(selectors.connection_list(project=project), request, view=self)
+        return paginator.get_paginated_response(ConnectionSerializer(page, many=True).data)
+
+    @extend_schema(tags=TAG, operation_id="storage_connections_create", request=InputSerializer,
+                   responses={201: ConnectionSerializer, **STORAGE_ERRORS})
+    def post(self, request, workspace_id, project_id):
+        project = self.project(request, workspace_id, project_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        connection = services.connection_create(user=request.user, project=project, **data.validated_data)
+        return Response(ConnectionSerializer(connection).data, status=status.HTTP_201_CREATED)
+
+
+class ConnectionDetailApi(StorageApi):
+    need = {"GET": Role.VIEWER, "DELETE": Role.ADMIN}
+
+    @extend_schema(tags=TAG, operation_id="storage_connections_retrieve",
+                   responses={200: ConnectionSerializer, 401: ERRORS[401], 404: ERRORS[404]})
+    def get(self, request, workspace_id, project_id, connection_id):
+        project = self.project(request, workspace_id, project_id)
+        connection = selectors.connection_get(project=project, connection_id=connection_id)
+        return Response(ConnectionSerializer(connection).data)
+
+    @extend_schema(tags=TAG, operation_id="storage_connections_destroy",
+                   responses={204: None, 401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404]})
+    def delete(self, request, workspace_id, project_id, connection_id):
+        project = self.project(request, workspace_id, project_id)
+        connection = selectors.connection_get(project=project, connection_id=connection_id)
+        services.connection_delete(user=request.user, connection=connection)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ObjectsApi(StorageApi):
+    need = {"GET": Role.VIEWER, "DELETE": Role.MEMBER}
+
+    class ListInputSerializer(serializers.Serializer):
+        bucket = serializers.CharField(max_length=222)
+        prefix = serializers.CharField(max_length=1024, required=False, allow_blank=True, trim_whitespace=False)
+        page_token = serializers.CharField(max_length=4096, required=False, allow_blank=True)
+        page_size = serializers.IntegerField(min_value=1, max_value=1000, default=100)
+        starts_with = serializers.CharField(max_length=1024, required=False, allow_blank=True,
+                                            default="", trim_whitespace=False)
+
+    class DeleteInputSerializer(serializers.Serializer):
+        bucket = serializers.CharField(max_length=222)
+        object_names = serializers.ListField(
+            child=serializers.CharField(max_length=4096, trim_whitespace=False), min_length=1, max_length=1000)
+
+    DeleteOutputSerializer = inline_serializer("ObjectsDeleted", {
+        "deleted": serializers.ListField(child=serializers.CharField()),
+        "not_found": serializers.ListField(child=serializers.CharField()),
+    })
+
+    @extend_schema(
+        tags=TAG, operation_id="storage_objects_list",
+        parameters=[
+            OpenApiParameter("bucket", str, required=True),
+            OpenApiParameter("prefix", str, description="Omitted: the linked prefix (if the bucket has one "
+                             "connection). Empty: the bucket root."),
+            OpenApiParameter("page_token", str), OpenApiParameter("page_size", int, description="1–1000, default 100"),
+            OpenApiParameter("starts_with", str, description="Only names in this folder starting with this text."),
+        ],
+        responses={200: ListingSerializer, **STORAGE_ERRORS},
+    )
+    def get(self, request, workspace_id, project_id):
+        project = self.project(request, workspace_id, project_id)
+        data = self.ListInputSerializer(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        args = data.validated_data
+        prefix, listing = selectors.objects_list(
+            project=project, bucket=args["bucket"],
+            prefix=args["prefix"] if "prefix" in request.query_params else None,
+            page_token=args.get("page_token"), page_size=args["page_size"], starts_with=args["starts_with"],
+        )
+        return Response(ListingSerializer({
+            "bucket": args["bucket"], "prefix": prefix, "folders": listing.folders,
+            "objects": listing.objects, "next_page_token": listing.next_page_token,
+        }).data)
+
+    @extend_schema(
+        tags=TAG, operation_id="storage_objects_delete", request=DeleteInputSerializer,
+        description="Names as a JSON body `{\"bucket\", \"object_names\"}`, or, for clients that cannot send "
+                    "a body, as query parameters `?bucket=…&object_name=…` (repeatable).",
+        parameters=[OpenApiParameter("bucket", str, description="Without a body."),
+                    OpenApiParameter("object_name", str, many=True, explode=True, description="Without a body; repeatable.")],
+        responses={200: DeleteOutputSerializer, **STORAGE_ERRORS},
+    )
+    def delete(self, request, workspace_id, project_id):
+        project = self.project(request, workspace_id, project_id)
+        if request.data:
+            payload = request.data
+        else:
+            payload = {"bucket": request.query_params.get("bucket", ""),
+                       "object_names": request.query_params.getlist("object_name")}
+        data = self.DeleteInputSerializer(data=payload)
+        data.is_valid(raise_exception=True)
+        deleted, not_found = services.objects_delete(
+            user=request.user, project=project, bucket=data.validated_data["bucket"],
+            names=data.validated_data["object_names"],
+        )
+        return Response({"deleted": deleted, "not_found": not_found})
+
+
+class FolderCreateApi(StorageApi):
+    need = {"POST": Role.MEMBER}
+
+    class InputSerializer(serializers.Serializer):
+        bucket = serializers.CharField(max_length=222)
+        prefix = serializers.CharField(max_length=1024, trim_whitespace=False)
+
+    OutputSerializer = inline_serializer("FolderCreated", {
+        "bucket": serializers.CharField(), "prefix": serializers.CharField()})
+
+    @extend_schema(tags=TAG, operation_id="storage_folders_create", request=InputSerializer,
+                   responses={201: OutputSerializer, **STORAGE_ERRORS})
+    def post(self, request, workspace_id, project_id):
+        project = self.project(request, workspace_id, project_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        prefix = services.folder_create(user=request.user, project=project, **data.validated_data)
+        return Response({"bucket": data.validated_data["bucket"], "prefix": prefix}, status=status.HTTP_201_CREATED)
+
+
+class UploadUrlApi(StorageApi):
+    need = {"POST": Role.MEMBER}
+
+    class InputSerializer(serializers.Serializer):
+        bucket = serializers.CharField(max_length=222)
+        object_name = serializers.CharField(max_length=4096, trim_whitespace=False)
+        content_type = serializers.RegexField(CONTENT_TYPE, max_length=255, required=False, allow_blank=True,
+                                              error_messages={"invalid": "Not a valid media type."})
+
+    OutputSerializer = inline_serializer("UploadUrl", {
+        "url": serializers.URLField(), "method": serializers.ChoiceField(choices=["PUT"]),
+        "headers": serializers.DictField(child=serializers.CharField()),
+        "expires_at": serializers.DateTimeField(),
+    })
+
+    @extend_schema(tags=TAG, operation_id="storage_upload_url", request=InputSerializer,
+                   responses={200: OutputSerializer, **STORAGE_ERRORS})
+    def post(self, request, workspace_id, project_id):
+        project = self.project(request, workspace_id, project_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        signed = services.upload_url_issue(user=request.user, project=project, **data.validated_data)
+        return Response(signed_url_payload(request, signed, with_headers=True))
+
+
+class DownloadUrlApi(StorageApi):
+    need = {"POST": Role.VIEWER}
+
+    class InputSerializer(serializers.Serializer):
+        bucket = serializers.CharField(max_length=222)
+        object_name = serializers.CharField(max_length=4096, trim_whitespace=False)
+        disposition = serializers.ChoiceField(choices=["attachment", "inline"], required=False, allow_null=True)
+
+    OutputSerializer = inline_serializer("DownloadUrl", {
+        "url": serializers.URLField(), "method": serializers.ChoiceField(choices=["GET"]),
+        "expires_at": serializers.DateTimeField(),
+    })
+
+    @extend_schema(tags=TAG, operation_id="storage_download_url", request=InputSerializer,
+                   responses={200: OutputSerializer, **STORAGE_ERRORS})
+    def post(self, request, workspace_id, project_id):
+        project = self.project(request, workspace_id, project_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        signed = services.download_url_issue(user=request.user, project=project, **data.validated_data)
+        return Response(signed_url_payload(request, signed, with_headers=False))

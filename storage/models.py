@@ -1,0 +1,52 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class StorageConnection(models.Model):
+    """A bucket, or a prefix inside one, linked to a project.
+
+    Unlinking deletes this row only; objects in the bucket are never touched.
+    """
+
+    class State(models.TextChoices):
+        OK = "ok", "Reachable"
+        ERROR = "error", "Error"
+        UNCHECKED = "unchecked", "Not checked"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="connections")
+    bucket_name = models.CharField(max_length=222)
+    gcp_project_id = models.CharField(max_length=100, null=True, blank=True)
+    # Normalised: "" for the whole bucket, else no leading "/" and one trailing "/".
+    prefix = models.CharField(max_length=1024, blank=True, default="")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(null=True, blank=True)
+
+    class Meta:
+        db_table = "project_storage_connections"
+        ordering = ["bucket_name", "prefix", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "bucket_name", "prefix"], name="storage_connection_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"gs://{self.bucket_name}/{self.prefix}"
+
+    @property
+    def state(self) -> str:
+        if self.last_checked_at is None:
+            return self.State.UNCHECKED
+        return self.State.ERROR if self.last_error else self.State.OK
+
+    @property
+    def root_label(self) -> str:
+        return f"{self.bucket_name}/{self.prefix}" if self.prefix else self.bucket_name

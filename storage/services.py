@@ -1,0 +1,136 @@
+"""Writes of the storage app, and the signed URLs it hands out.
+
+Containment and input rules are checked (storage.selectors) before any
+network call; activity events are written with the change they record.
+"""
+
+import logging
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from projects.models import Project
+from storage import selectors
+from storage.backends import SignedURL, StorageError, get_backend
+from storage.models import StorageConnection
+from storage.validation import bucket_name_validate, prefix_normalize
+from workspaces.models import ActivityEvent
+from workspaces.services import activity_record
+
+logger = logging.getLogger("omx.storage")
+
+MAX_DELETE = 1000
+_PAYLOAD_NAMES = 100  # names kept in an activity event's payload
+
+
+def connection_create(
+    *, user, project: Project, bucket_name: str, prefix: str = "", gcp_project_id: str | None = None
+) -> StorageConnection:
+    bucket_name_validate(bucket_name, field="bucket_name")
+    prefix = prefix_normalize(prefix, strict=False)
+    if StorageConnection.objects.filter(project=project, bucket_name=bucket_name, prefix=prefix).exists():
+        raise ValidationError({"bucket_name": ["This bucket and prefix are already linked to the project."]})
+    try:
+        get_backend().check_bucket(bucket=bucket_name, prefix=prefix)
+    except StorageError as exc:
+        raise ValidationError({"bucket_name": [f"The bucket cannot be reached: {exc.detail}"]}) from None
+    try:
+        with transaction.atomic():
+            connection = StorageConnection.objects.create(
+                project=project, bucket_name=bucket_name, prefix=prefix,
+                gcp_project_id=gcp_project_id or None, created_by=user,
+                last_checked_at=timezone.now(), last_error=None,
+            )
+            activity_record(
+                workspace=project.workspace, project=project, actor=user,
+                verb=ActivityEvent.Verb.STORAGE_LINKED,
+                summary=f"linked gs://{connection.root_label}",
+                payload={"bucket": bucket_name, "prefix": prefix},
+            )
+    except IntegrityError:
+        raise ValidationError({"bucket_name": ["This bucket and prefix are already linked to the project."]}) from None
+    return connection
+
+
+@transaction.atomic
+def connection_delete(*, user, connection: StorageConnection) -> None:
+    project = connection.project
+    activity_record(
+        workspace=project.workspace, project=project, actor=user,
+        verb=ActivityEvent.Verb.STORAGE_UNLINKED,
+        summary=f"unlinked gs://{connection.root_label}",
+        payload={"bucket": connection.bucket_name, "prefix": connection.prefix},
+    )
+    connection.delete()
+
+
+def connection_check(*, connection: StorageConnection) -> StorageConnection:
+    """Check reachability again and remember the outcome."""
+    try:
+        get_backend().check_bucket(bucket=connection.bucket_name, prefix=connection.prefix)
+        connection.last_error = None
+    except StorageError as exc:
+        connection.last_error = exc.detail
+    connection.last_checked_at = timezone.now()
+    connection.save(update_fields=["last_checked_at", "last_error"])
+    return connection
+
+
+def folder_create(*, user, project: Project, bucket: str, prefix: str) -> str:
+    prefix = selectors.prefix_resolve(project=project, bucket=bucket, prefix=prefix)
+    if not prefix:
+        raise ValidationError({"prefix": ["Name the folder to create."]})
+    if any(prefix == c for c in StorageConnection.objects.filter(
+            project=project, bucket_name=bucket).values_list("prefix", flat=True)):
+        raise ValidationError({"prefix": ["This folder is the linked prefix itself."]})
+    get_backend().create_folder(bucket=bucket, prefix=prefix)
+    activity_record(
+        workspace=project.workspace, project=project, actor=user,
+        verb=ActivityEvent.Verb.STORAGE_FOLDER_CREATED,
+        summary=f"created folder {prefix} in {bucket}",
+        payload={"bucket": bucket, "prefix": prefix},
+    )
+    return prefix
+
+
+def objects_delete(*, user, project: Project, bucket: str, names: list[str]) -> tuple[list[str], list[str]]:
+    if not names:
+        raise ValidationError({"object_names": ["Name at least one object."]})
+    if len(names) > MAX_DELETE:
+        raise ValidationError({"object_names": [f"At most {MAX_DELETE} objects at a time."]})
+    names = list(dict.fromkeys(names))  # each once, order kept
+    selectors.names_check(project=project, bucket=bucket, names=names, field="object_names")
+    deleted, not_found = get_backend().delete_objects(bucket=bucket, names=names)
+    if deleted:
+        shown = ", ".join(deleted[:3]) + (f" and {len(deleted) - 3} more" if len(deleted) > 3 else "")
+        activity_record(
+            workspace=project.workspace, project=project, actor=user,
+            verb=ActivityEvent.Verb.STORAGE_OBJECTS_DELETED,
+            summary=f"deleted {len(deleted)} object{'s' if len(deleted) != 1 else ''} from {bucket}: {shown}"[:300],
+            payload={"bucket": bucket, "count": len(deleted), "names": deleted[:_PAYLOAD_NAMES]},
+        )
+    return deleted, not_found
+
+
+def upload_url_issue(
+    *, user, project: Project, bucket: str, object_name: str, content_type: str | None = None
+) -> SignedURL:
+    selectors.names_check(project=project, bucket=bucket, names=[object_name])
+    content_type = content_type or "application/octet-stream"
+    signed = get_backend().sign_upload(bucket=bucket, name=object_name, content_type=content_type)
+    if project.first_upload_at is None:
+        Project.objects.filter(pk=project.pk, first_upload_at__isnull=True).update(first_upload_at=timezone.now())
+    logger.info("upload URL issued", extra={"user_id": str(user.pk), "project_id": str(project.pk),
+                                            "bucket": bucket, "object_name": object_name})
+    return signed
+
+
+def download_url_issue(
+    *, user, project: Project, bucket: str, object_name: str, disposition: str | None = None
+) -> SignedURL:
+    selectors.object_get(project=project, bucket=bucket, name=object_name)  # 404 if missing
+    signed = get_backend().sign_download(bucket=bucket, name=object_name, disposition=disposition)
+    logger.info("download URL issued", extra={"user_id": str(user.pk), "project_id": str(project.pk),
+                                              "bucket": bucket, "object_name": object_name})
+    return signed
