@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from projects.models import Project
+from projects.services import project_upload_recorded
 from storage import selectors
 from storage.backends import SignedURL, StorageError, get_backend
 from storage.models import StorageConnection
@@ -45,7 +46,7 @@ def connection_create(
             activity_record(
                 workspace=project.workspace, project=project, actor=user,
                 verb=ActivityEvent.Verb.STORAGE_LINKED,
-                summary=f"linked gs://{connection.root_label}",
+                summary=f"{user.display_name} linked gs://{connection.root_label}",
                 payload={"bucket": bucket_name, "prefix": prefix},
             )
     except IntegrityError:
@@ -59,7 +60,7 @@ def connection_delete(*, user, connection: StorageConnection) -> None:
     activity_record(
         workspace=project.workspace, project=project, actor=user,
         verb=ActivityEvent.Verb.STORAGE_UNLINKED,
-        summary=f"unlinked gs://{connection.root_label}",
+        summary=f"{user.display_name} unlinked gs://{connection.root_label}",
         payload={"bucket": connection.bucket_name, "prefix": connection.prefix},
     )
     connection.delete()
@@ -88,7 +89,7 @@ def folder_create(*, user, project: Project, bucket: str, prefix: str) -> str:
     activity_record(
         workspace=project.workspace, project=project, actor=user,
         verb=ActivityEvent.Verb.STORAGE_FOLDER_CREATED,
-        summary=f"created folder {prefix} in {bucket}",
+        summary=f"{user.display_name} created the folder {prefix} in {bucket}",
         payload={"bucket": bucket, "prefix": prefix},
     )
     return prefix
@@ -107,7 +108,7 @@ def objects_delete(*, user, project: Project, bucket: str, names: list[str]) -> 
         activity_record(
             workspace=project.workspace, project=project, actor=user,
             verb=ActivityEvent.Verb.STORAGE_OBJECTS_DELETED,
-            summary=f"deleted {len(deleted)} object{'s' if len(deleted) != 1 else ''} from {bucket}: {shown}"[:300],
+            summary=f"{user.display_name} deleted {len(deleted)} object{'s' if len(deleted) != 1 else ''} from {bucket}: {shown}"[:300],
             payload={"bucket": bucket, "count": len(deleted), "names": deleted[:_PAYLOAD_NAMES]},
         )
     return deleted, not_found
@@ -119,8 +120,7 @@ def upload_url_issue(
     selectors.names_check(project=project, bucket=bucket, names=[object_name])
     content_type = content_type or "application/octet-stream"
     signed = get_backend().sign_upload(bucket=bucket, name=object_name, content_type=content_type)
-    if project.first_upload_at is None:
-        Project.objects.filter(pk=project.pk, first_upload_at__isnull=True).update(first_upload_at=timezone.now())
+    project_upload_recorded(project=project)
     logger.info("upload URL issued", extra={"user_id": str(user.pk), "project_id": str(project.pk),
                                             "bucket": bucket, "object_name": object_name})
     return signed
