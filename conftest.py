@@ -133,3 +133,7 @@ def screenshot(page, request):
         return path
 
     return take
+
+
+# Storage fixtures (fake-gcs-server, service-account key, both backends) for every app's tests.
+from storage.tests.fixtures import *  # noqa: E402, F401, F403

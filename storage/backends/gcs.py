@@ -1,0 +1,447 @@
+"""Google Cloud Storage backend (google-cloud-storage).
+
+One client per process, built lazily so that importing this module or starting
+the app never talks to Google. Every call carries a timeout and a retry policy
+whose total deadline keeps a hung call answering within twice
+`GCS_TIMEOUT_SECONDS`: an attempt only starts before the deadline
+(`GCS_TIMEOUT_SECONDS`) and lasts at most `GCS_TIMEOUT_SECONDS` itself.
+
+With `STORAGE_EMULATOR_HOST` the API calls go to the emulator anonymously
+(emulators expect no token, and a service-account credential would try to reach
+Google for one); the key in `GCS_CREDENTIALS_PATH`, if any, only signs URLs,
+which then point at the emulator.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+import google.auth
+import google.auth.transport.requests
+import requests
+from django.conf import settings
+from google.api_core import exceptions as api_exceptions
+from google.auth import exceptions as auth_exceptions
+from google.auth.credentials import AnonymousCredentials
+from google.cloud import storage
+from google.cloud.storage.retry import DEFAULT_RETRY
+from google.oauth2 import service_account
+
+from storage.backends.base import (
+    BucketInfo,
+    FolderInfo,
+    Listing,
+    ObjectInfo,
+    SignedURL,
+    StorageBadRequest,
+    StorageError,
+    StorageNotFound,
+    StoragePermissionDenied,
+    StorageUnavailable,
+    content_disposition,
+    folder_name,
+    validate_disposition,
+    validate_page_size,
+)
+
+_SCOPES = ["https://www.googleapis.com/auth/cloud-platform"]
+_FOLDER_CONTENT_TYPE = "application/x-directory"
+_DELETE_WORKERS = 8
+
+# Signing without a private key goes through the IAM signBlob API, whose
+# google-cloud-storage helper takes no timeout: it runs here so the caller can
+# stop waiting after the usual deadline.
+_iam_signer = ThreadPoolExecutor(max_workers=4, thread_name_prefix="omx-gcs-sign")
+
+_UNAVAILABLE_ERRORS = (
+    api_exceptions.RetryError,
+    api_exceptions.ServiceUnavailable,
+    api_exceptions.GatewayTimeout,
+    api_exceptions.TooManyRequests,
+    api_exceptions.InternalServerError,
+    api_exceptions.BadGateway,
+    requests.ConnectionError,
+    requests.Timeout,
+    auth_exceptions.TransportError,
+    ConnectionError,
+    TimeoutError,
+    FutureTimeout,
+)
+
+
+def _endpoint(host: str) -> str:
+    """`localhost:4443` or `http://localhost:4443/` -> `http://localhost:4443`."""
+    host = host.strip().rstrip("/")
+    return host if "://" in host else f"http://{host}"
+
+
+class GcsBackend:
+    name = "gcs"
+
+    def __init__(
+        self,
+        *,
+        project_id: str | None,
+        credentials_path: str | None,
+        emulator_host: str | None,
+        timeout: float,
+    ):
+        self.project_id = project_id
+        self.credentials_path = credentials_path
+        self.emulator_endpoint = _endpoint(emulator_host) if emulator_host else None
+        self.timeout = float(timeout)
+        self.retry = DEFAULT_RETRY.with_timeout(self.timeout).with_delay(
+            initial=0.1, maximum=1.0, multiplier=2.0
+        )
+        self._lock = threading.Lock()
+        self._client: storage.Client | None = None
+        self._credentials = None  # what the client authenticates with (not in emulator mode)
+        self._signing_credentials = None
+        self._signing_lock = threading.Lock()
+
+    # --- plumbing -----------------------------------------------------------
+
+    def _load_credentials(self):
+        if self.credentials_path:
+            try:
+                credentials, project_id = google.auth.load_credentials_from_file(
+                    self.credentials_path, scopes=_SCOPES
+                )
+            except (OSError, ValueError, auth_exceptions.DefaultCredentialsError) as exc:
+                raise StorageError(
+                    f"The Google credentials file in GCS_CREDENTIALS_PATH cannot be used: {exc}",
+                    code="storage_unconfigured",
+                ) from exc
+            return credentials, project_id
+        try:
+            return google.auth.default(scopes=_SCOPES)
+        except auth_exceptions.DefaultCredentialsError as exc:
+            raise StorageError(
+                "No Google credentials were found: set GCS_CREDENTIALS_PATH to a service "
+                "account key, or run with an attached service account.",
+                code="storage_unconfigured",
+            ) from exc
+
+    @property
+    def client(self) -> storage.Client:
+        if self._client is None:
+            with self._lock:
+                if self._client is None:
+                    self._client = self._build_client()
+        return self._client
+
+    def _build_client(self) -> storage.Client:
+        if self.emulator_endpoint:
+            return storage.Client(
+                project=self.project_id or "omx-emulator",
+                credentials=AnonymousCredentials(),
+                client_options={"api_endpoint": self.emulator_endpoint},
+            )
+        credentials, detected_project = self._load_credentials()
+        self._credentials = credentials
+        return storage.Client(
+            project=self.project_id or detected_project, credentials=credentials
+        )
+
+    def _signer(self):
+        """Credentials that sign URLs: the key file, else the ambient credentials."""
+        if self._signing_credentials is None:
+            with self._lock:
+                if self._signing_credentials is None:
+                    if self._credentials is not None:
+                        self._signing_credentials = self._credentials
+                    else:
+                        self._signing_credentials = self._load_credentials()[0]
+        return self._signing_credentials
+
+    @contextmanager
+    def _translate(self, *, permission: str, resource: str, missing: str):
+        """Turn Google and transport errors into StorageError subclasses."""
+        try:
+            yield
+        except StorageError:
+            raise
+        except api_exceptions.NotFound as exc:
+            raise StorageNotFound(missing) from exc
+        except api_exceptions.Forbidden as exc:
+            raise StoragePermissionDenied(
+                f"The service account lacks {permission} on {resource}."
+            ) from exc
+        except api_exceptions.Unauthorized as exc:
+            raise StoragePermissionDenied(
+                "Cloud Storage rejected the service account's credentials "
+                f"(needed: {permission} on {resource})."
+            ) from exc
+        except auth_exceptions.RefreshError as exc:
+            raise StoragePermissionDenied(
+                "Google refused to issue an access token for the service account."
+            ) from exc
+        except _UNAVAILABLE_ERRORS as exc:
+            raise StorageUnavailable() from exc
+        except api_exceptions.Conflict as exc:
+            raise StorageBadRequest(f"{resource} already exists.", code="conflict") from exc
+        except (api_exceptions.BadRequest, api_exceptions.PreconditionFailed) as exc:
+            raise StorageBadRequest(f"Cloud Storage rejected the request: {exc.message}") from exc
+        except api_exceptions.GoogleAPICallError as exc:
+            raise StorageError(f"Cloud Storage answered {exc.code}: {exc.message}") from exc
+
+    def _call_kwargs(self) -> dict:
+        return {"timeout": self.timeout, "retry": self.retry}
+
+    def _list_page(self, *, bucket: str, prefix: str, page_token: str | None, page_size: int):
+        iterator = self.client.list_blobs(
+            self.client.bucket(bucket),
+            prefix=prefix or None,
+            delimiter="/",
+            page_size=page_size,
+            page_token=page_token or None,
+            **self._call_kwargs(),
+        )
+        page = next(iterator.pages, None)
+        if page is None:
+            return [], [], None
+        items = list(page)  # prefixes are only known once the page is consumed
+        return items, list(page.prefixes), iterator.next_page_token
+
+    # --- the interface ------------------------------------------------------
+
+    def list_buckets(self, *, gcp_project_id: str | None) -> list[BucketInfo]:
+        project = gcp_project_id or self.project_id
+        if not project:
+            raise StorageBadRequest("No Google Cloud project given, and GCS_PROJECT_ID is not set.")
+        with self._translate(
+            permission="storage.buckets.list",
+            resource=f"project {project}",
+            missing=f"The Google Cloud project {project} does not exist.",
+        ):
+            return [
+                BucketInfo(
+                    name=b.name,
+                    location=b.location or "",
+                    storage_class=b.storage_class or "",
+                    created=b.time_created,
+                )
+                for b in self.client.list_buckets(project=project, **self._call_kwargs())
+            ]
+
+    def check_bucket(self, *, bucket: str, prefix: str) -> None:
+        with self._translate(
+            permission="storage.objects.list",
+            resource=f"bucket {bucket}",
+            missing=f"The bucket {bucket} does not exist.",
+        ):
+            self._list_page(bucket=bucket, prefix=prefix, page_token=None, page_size=1)
+
+    def list_level(
+        self,
+        *,
+        bucket: str,
+        prefix: str,
+        page_token: str | None = None,
+        page_size: int = 100,
+        starts_with: str = "",
+    ) -> Listing:
+        validate_page_size(page_size)
+        list_prefix = prefix + starts_with
+        with self._translate(
+            permission="storage.objects.list",
+            resource=f"bucket {bucket}",
+            missing=f"The bucket {bucket} does not exist.",
+        ):
+            items, prefixes, next_token = self._list_page(
+                bucket=bucket, prefix=list_prefix, page_token=page_token, page_size=page_size
+            )
+            if next_token and len(items) + len(prefixes) > page_size:
+                # Real GCS counts prefixes against the page size and reports each
+                # prefix once. A page holding more than that comes from an
+                # emulator (fake-gcs-server) that repeats every prefix found from
+                # this page to the end of the listing: the ones the next page
+                # reports again belong to a later page.
+                _, later, _ = self._list_page(
+                    bucket=bucket, prefix=list_prefix, page_token=next_token, page_size=1
+                )
+                later_set = set(later)
+                prefixes = [p for p in prefixes if p not in later_set]
+        folders = [FolderInfo(name=folder_name(p), prefix=p) for p in sorted(set(prefixes))]
+        objects = [
+            _object_info(blob)
+            for blob in items
+            # Folder placeholders ("x/") are folders, never files; the listed
+            # prefix's own placeholder is not shown at all.
+            if not blob.name.endswith("/")
+        ]
+        return Listing(folders=folders, objects=objects, next_page_token=next_token or None)
+
+    def get_object(self, *, bucket: str, name: str) -> ObjectInfo:
+        missing = f"The object {name} does not exist in bucket {bucket}."
+        with self._translate(
+            permission="storage.objects.get", resource=f"bucket {bucket}", missing=missing
+        ):
+            blob = self.client.bucket(bucket).get_blob(name, **self._call_kwargs())
+        if blob is None:
+            raise StorageNotFound(missing)
+        return _object_info(blob)
+
+    def read_head(self, *, bucket: str, name: str, max_bytes: int) -> bytes:
+        if max_bytes <= 0:
+            return b""
+        with self._translate(
+            permission="storage.objects.get",
+            resource=f"bucket {bucket}",
+            missing=f"The object {name} does not exist in bucket {bucket}.",
+        ):
+            blob = self.client.bucket(bucket).blob(name)
+            try:
+                return blob.download_as_bytes(
+                    start=0, end=max_bytes - 1, checksum=None, **self._call_kwargs()
+                )
+            except api_exceptions.RequestRangeNotSatisfiable:
+                return b""  # a zero-byte object has no first byte to range over
+
+    def sign_upload(self, *, bucket: str, name: str, content_type: str) -> SignedURL:
+        if not content_type:
+            raise StorageBadRequest("An upload needs a content type.")
+        ttl = int(settings.GCS_UPLOAD_URL_TTL_SECONDS)
+        expires_at = _now() + timedelta(seconds=ttl)
+        url = self._sign(bucket=bucket, name=name, method="PUT", ttl=ttl, content_type=content_type)
+        return SignedURL(
+            url=url, method="PUT", headers={"Content-Type": content_type}, expires_at=expires_at
+        )
+
+    def sign_download(
+        self, *, bucket: str, name: str, disposition: str | None = None
+    ) -> SignedURL:
+        validate_disposition(disposition)
+        ttl = int(settings.GCS_SIGNED_URL_TTL_SECONDS)
+        expires_at = _now() + timedelta(seconds=ttl)
+        url = self._sign(
+            bucket=bucket,
+            name=name,
+            method="GET",
+            ttl=ttl,
+            response_disposition=content_disposition(disposition, name) if disposition else None,
+        )
+        return SignedURL(url=url, method="GET", headers={}, expires_at=expires_at)
+
+    def _sign(self, *, bucket: str, name: str, method: str, ttl: int, **options) -> str:
+        with self._translate(
+            permission="iam.serviceAccounts.signBlob",
+            resource="its own service account (grant it roles/iam.serviceAccountTokenCreator)",
+            missing="The service account used to sign URLs does not exist.",
+        ):
+            blob = self.client.bucket(bucket).blob(name)
+            options = {
+                "version": "v4",
+                "expiration": timedelta(seconds=ttl),
+                "method": method,
+                "api_access_endpoint": self.emulator_endpoint,
+                **{k: v for k, v in options.items() if v is not None},
+            }
+            credentials = self._signer()
+            if isinstance(credentials, service_account.Credentials):
+                return blob.generate_signed_url(credentials=credentials, **options)
+            # No private key here (Cloud Run, GKE Workload Identity, ...): sign
+            # through IAM signBlob with the attached service account's token.
+            future = _iam_signer.submit(self._sign_with_iam, blob, credentials, options)
+            try:
+                return future.result(timeout=2 * self.timeout)
+            except FutureTimeout as exc:
+                future.cancel()
+                raise StorageUnavailable(
+                    "Signing the URL through the IAM API timed out. Try again in a moment."
+                ) from exc
+
+    def _sign_with_iam(self, blob, credentials, options: dict) -> str:
+        with self._signing_lock:
+            if not credentials.valid:
+                credentials.refresh(google.auth.transport.requests.Request())
+            token = credentials.token
+            email = getattr(credentials, "service_account_email", None)
+        if not email or "@" not in email:
+            raise StorageError(
+                "These Google credentials cannot sign URLs: use a service account "
+                "(GCS_CREDENTIALS_PATH or an attached service account).",
+                code="storage_unconfigured",
+            )
+        try:
+            return blob.generate_signed_url(
+                service_account_email=email, access_token=token, **options
+            )
+        except auth_exceptions.TransportError as exc:
+            if "403" in str(exc) or "PERMISSION_DENIED" in str(exc):
+                raise StoragePermissionDenied(
+                    f"The service account {email} lacks iam.serviceAccounts.signBlob on itself "
+                    "(grant it roles/iam.serviceAccountTokenCreator)."
+                ) from exc
+            raise
+
+    def delete_objects(self, *, bucket: str, names: list[str]) -> tuple[list[str], list[str]]:
+        if not names:
+            return [], []
+        bucket_ref = self.client.bucket(bucket)
+
+        def delete_one(name: str) -> bool:
+            try:
+                bucket_ref.blob(name).delete(**self._call_kwargs())
+            except api_exceptions.NotFound:
+                return False
+            return True
+
+        deleted, not_found = [], []
+        with ThreadPoolExecutor(max_workers=min(_DELETE_WORKERS, len(names))) as pool:
+            futures = [pool.submit(delete_one, name) for name in names]
+            try:
+                with self._translate(
+                    permission="storage.objects.delete",
+                    resource=f"bucket {bucket}",
+                    missing=f"The bucket {bucket} does not exist.",
+                ):
+                    for name, future in zip(names, futures, strict=True):
+                        (deleted if future.result() else not_found).append(name)
+            except StorageError:
+                for future in futures:  # fail fast: an outage answers within the deadline
+                    future.cancel()
+                raise
+        return deleted, not_found
+
+    def create_folder(self, *, bucket: str, prefix: str) -> None:
+        if not prefix.endswith("/"):
+            raise StorageBadRequest("A folder prefix ends with '/'.")
+        self.upload_bytes(bucket=bucket, name=prefix, data=b"", content_type=_FOLDER_CONTENT_TYPE)
+
+    def create_bucket(self, *, name: str) -> None:
+        project = self.project_id
+        with self._translate(
+            permission="storage.buckets.create",
+            resource=f"project {project}" if project else f"bucket {name}",
+            missing=f"The Google Cloud project {project} does not exist.",
+        ):
+            self.client.create_bucket(name, project=project, **self._call_kwargs())
+
+    def upload_bytes(self, *, bucket: str, name: str, data: bytes, content_type: str) -> None:
+        with self._translate(
+            permission="storage.objects.create",
+            resource=f"bucket {bucket}",
+            missing=f"The bucket {bucket} does not exist.",
+        ):
+            self.client.bucket(bucket).blob(name).upload_from_string(
+                data, content_type=content_type, **self._call_kwargs()
+            )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def _object_info(blob) -> ObjectInfo:
+    return ObjectInfo(
+        name=blob.name,
+        size=int(blob.size or 0),
+        content_type=blob.content_type or "application/octet-stream",
+        updated=blob.updated,
+        md5_hash=blob.md5_hash,
+    )

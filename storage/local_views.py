@@ -1,0 +1,140 @@
+"""The endpoints behind the local backend's signed URLs.
+
+The token in the path is the only credential: no session, no CSRF token (a
+browser `fetch` PUTs the bytes exactly as it would to a GCS signed URL). These
+are DRF views because DRF applies CSRF only with SessionAuthentication, which
+these views do not use; no view here is marked `csrf_exempt` by hand.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import FileResponse, HttpResponse, JsonResponse
+from drf_spectacular.utils import extend_schema
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
+from rest_framework.views import APIView
+
+from storage.backends import StorageError, get_backend
+from storage.backends.base import ObjectInfo, content_disposition
+from storage.backends.local import CHUNK_SIZE, LocalBackend, ObjectTooLarge, SignedURLRefused
+
+# Types a browser would execute or render as a document on our origin.
+_ACTIVE_TYPES = {
+    "text/html",
+    "application/xhtml+xml",
+    "image/svg+xml",
+    "text/xml",
+    "application/xml",
+    "text/xsl",
+}
+SANDBOX_CSP = (
+    "sandbox; default-src 'none'; img-src 'self' data:; media-src 'self'; "
+    "style-src 'unsafe-inline'"
+)
+
+
+def _error(detail: str, code: str, status: int) -> JsonResponse:
+    return JsonResponse({"detail": detail, "code": code}, status=status)
+
+
+def _is_active(content_type: str) -> bool:
+    essence = content_type.split(";", 1)[0].strip().lower()
+    return essence in _ACTIVE_TYPES or essence.endswith("+xml")
+
+
+class _JsonWhateverTheAccept(BaseContentNegotiation):
+    """Errors are JSON even for an `<img>` asking for `image/*`: never a 406."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+@extend_schema(exclude=True)  # a transport for signed URLs, not part of the JSON API
+class LocalObjectApi(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = []
+    parser_classes = []  # the body is streamed by hand, never parsed
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = _JsonWhateverTheAccept
+    http_method_names = ["get", "head", "put"]
+
+    def handle_exception(self, exc):
+        if isinstance(exc, StorageError):
+            return _error(exc.detail, exc.code, exc.status_code)
+        return super().handle_exception(exc)
+
+    @staticmethod
+    def _backend() -> LocalBackend:
+        backend = get_backend()
+        if not isinstance(backend, LocalBackend):
+            # Tokens only mean something while the local backend is in use.
+            raise SignedURLRefused("This link is not valid.", code="invalid_signature")
+        return backend
+
+    def _download_headers(self, response: HttpResponse, info: ObjectInfo, payload: dict) -> None:
+        response["Content-Type"] = info.content_type
+        response["X-Content-Type-Options"] = "nosniff"
+        # The token is in the path: keep it out of Referer headers.
+        response["Referrer-Policy"] = "no-referrer"
+        response["Cache-Control"] = "private, no-cache"
+        disposition = payload.get("d")
+        if disposition:
+            response["Content-Disposition"] = content_disposition(disposition, info.name)
+        elif "Content-Disposition" in response:
+            del response["Content-Disposition"]
+        if _is_active(info.content_type):
+            # An uploaded page or SVG must never run script on the app's origin.
+            response["Content-Security-Policy"] = SANDBOX_CSP
+        else:
+            # Images, PDFs and media may be previewed in a frame of omX's own pages.
+            response["Content-Security-Policy"] = "frame-ancestors 'self'"
+            response["X-Frame-Options"] = "SAMEORIGIN"
+
+    def get(self, request, token: str):
+        payload = LocalBackend.read_token(token, method="GET")
+        info, fh = self._backend().open_object(bucket=payload["b"], name=payload["o"])
+        response = FileResponse(fh, content_type=info.content_type)
+        self._download_headers(response, info, payload)
+        return response
+
+    def head(self, request, token: str):
+        payload = LocalBackend.read_token(token, method="GET")
+        info = self._backend().get_object(bucket=payload["b"], name=payload["o"])
+        response = HttpResponse(content_type=info.content_type)
+        response["Content-Length"] = str(info.size)
+        self._download_headers(response, info, payload)
+        return response
+
+    def put(self, request, token: str):
+        payload = LocalBackend.read_token(token, method="PUT")
+        sent_type = request.META.get("CONTENT_TYPE", "")
+        if sent_type != payload.get("ct"):
+            raise SignedURLRefused(
+                "The Content-Type header differs from the one this link was signed for.",
+                code="content_type_mismatch",
+            )
+        max_bytes = int(settings.STORAGE_LOCAL_MAX_UPLOAD_BYTES)
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > max_bytes:
+            raise ObjectTooLarge(
+                f"The upload is larger than {max_bytes} bytes, the most this server accepts."
+            )
+        raw = request._request  # the Django request: its body is read in chunks, never whole
+        chunks = iter(lambda: raw.read(CHUNK_SIZE), b"")
+        self._backend().write_stream(
+            bucket=payload["b"],
+            name=payload["o"],
+            chunks=chunks,
+            content_type=sent_type,
+            max_bytes=max_bytes,
+        )
+        return HttpResponse(status=200)
