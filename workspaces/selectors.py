@@ -1,0 +1,155 @@
+"""Every read that depends on who asks. Access is checked here, once: an
+outsider gets Http404 (existence is not revealed), a member whose role is
+too low gets PermissionDenied."""
+
+import uuid
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Case, Count, IntegerField, OuterRef, Subquery, Value, When
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from workspaces.models import ActivityEvent, Invitation, Membership, Role, Workspace, role_at_least
+
+
+def as_uuid(value) -> uuid.UUID | None:
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+def count_subquery(queryset, *, field: str = "workspace", outer: str = "pk"):
+    """COUNT(*) of `queryset` rows whose `field` points at the outer row, as an
+    annotation: no join fan-out and no query per row."""
+    counted = (
+        queryset.filter(**{field: OuterRef(outer)}).order_by().values(field).annotate(n=Count("pk")).values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def pending_invitations():
+    return Invitation.objects.filter(status=Invitation.Status.PENDING, expires_at__gt=timezone.now())
+
+
+def _with_counts(queryset, *, outer: str = "pk"):
+    from projects.models import Project
+
+    return queryset.annotate(
+        member_count=count_subquery(Membership.objects.all(), outer=outer),
+        project_count=count_subquery(Project.objects.all(), outer=outer),
+        invitation_count=count_subquery(pending_invitations(), outer=outer),
+    )
+
+
+def _check_role(role, need) -> None:
+    if not role_at_least(role, need):
+        raise PermissionDenied(f"This needs the {need} role or higher in the workspace.")
+
+
+def _get(user, need, **lookup) -> Workspace:
+    if user is None or not user.is_authenticated:
+        raise Http404("No such workspace.")
+    membership = (
+        _with_counts(Membership.objects.select_related("workspace"), outer="workspace_id")
+        .filter(user=user, **lookup)
+        .first()
+    )
+    if membership is None:
+        raise Http404("No such workspace.")
+    _check_role(membership.role, need)
+    workspace = membership.workspace
+    workspace.membership, workspace.role = membership, membership.role
+    workspace.member_count = membership.member_count
+    workspace.project_count = membership.project_count
+    workspace.invitation_count = membership.invitation_count
+    return workspace
+
+
+def workspace_get_for_user(*, user, workspace_id, need=Role.VIEWER) -> Workspace:
+    """The workspace, with the caller's `.membership` and `.role` and the
+    `member_count` / `project_count` / `invitation_count` annotations, in one query."""
+    workspace_id = as_uuid(workspace_id)
+    if workspace_id is None:
+        raise Http404("No such workspace.")
+    return _get(user, need, workspace_id=workspace_id)
+
+
+def workspace_get_by_ref_for_user(*, user, ref, need=Role.VIEWER) -> Workspace:
+    """For page URLs, which carry the slug (or the id)."""
+    workspace_id = as_uuid(ref)
+    if workspace_id is not None:
+        return _get(user, need, workspace_id=workspace_id)
+    return _get(user, need, workspace__slug=str(ref))
+
+
+def workspace_list_for_user(*, user):
+    """The caller's workspaces with `role` and the counts, in one query."""
+    return _with_counts(Workspace.objects.filter(memberships__user=user)).annotate(
+        role=Subquery(Membership.objects.filter(workspace=OuterRef("pk"), user=user).values("role")[:1])
+    ).order_by("name", "id")
+
+
+def workspace_get_by_join_code(*, code) -> Workspace:
+    code = (code or "").strip()
+    workspace = Workspace.objects.filter(join_code=code).first() if code else None
+    if workspace is None:
+        raise Http404("Unknown join code.")
+    return workspace
+
+
+def member_list(*, workspace):
+    """Owners first, then by role, then by join date."""
+    rank = Case(*[When(role=r, then=Value(Role.rank(r))) for r in Role], default=Value(0))
+    return (
+        Membership.objects.filter(workspace=workspace)
+        .select_related("user")
+        .order_by(-rank, "joined_at", "id")
+    )
+
+
+def member_get(*, workspace, user_id) -> Membership:
+    user_id = as_uuid(user_id)
+    membership = (
+        Membership.objects.select_related("user").filter(workspace=workspace, user_id=user_id).first()
+        if user_id else None
+    )
+    if membership is None:
+        raise Http404("No such member.")
+    return membership
+
+
+def invitation_list(*, workspace):
+    """Pending, unexpired invitations, newest first."""
+    return pending_invitations().filter(workspace=workspace).select_related("invited_by").order_by("-created_at", "id")
+
+
+def invitation_get_by_token(*, token) -> Invitation:
+    """Any invitation with this token (callers check `is_usable`); unknown: 404."""
+    from workspaces.services import invitation_token_hash
+
+    invitation = (
+        Invitation.objects.select_related("workspace", "invited_by")
+        .filter(token_hash=invitation_token_hash(token or ""))
+        .first()
+    )
+    if invitation is None:
+        raise Http404("Unknown invitation.")
+    return invitation
+
+
+def is_member(*, user, workspace) -> bool:
+    if not user.is_authenticated:
+        return False
+    return Membership.objects.filter(user=user, workspace=workspace).exists()
+
+
+def activity_list(*, workspace, project=None, limit: int = 20):
+    events = ActivityEvent.objects.filter(workspace=workspace)
+    if project is not None:
+        events = events.filter(project=project)
+    return events.select_related("actor").order_by("-created_at", "-id")[:limit]
+
