@@ -20,6 +20,9 @@ def _isolated_cache_and_storage(settings, tmp_path):
     cache.clear()
     # Fast hashing for the many users tests create; test_api checks argon2 itself.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # WhiteNoise indexes every static file (thousands, with Swagger UI's) each
+    # time a test client builds its middleware; look files up lazily instead.
+    settings.WHITENOISE_AUTOREFRESH = True
     settings.STORAGE_LOCAL_ROOT = tmp_path / "storage"
     settings.STORAGE_BACKEND = "local"
     yield

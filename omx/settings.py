@@ -272,7 +272,6 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
     "PREPROCESSING_HOOKS": ["omx.schema.drop_slash_variants"],
-    "SECURITY": [{"jwtAuth": []}],
     "ENUM_NAME_OVERRIDES": {},
 }
 

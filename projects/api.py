@@ -35,9 +35,9 @@ class ActivitySerializer(serializers.Serializer):
 
 
 def _connection_serializer():
-    """Hook for the storage app: return its Connection serializer here, so the
-    dashboard's `connections` items are Connection objects (empty list until then)."""
-    return serializers.DictField(read_only=True)
+    from storage.serializers import ConnectionSerializer
+
+    return ConnectionSerializer(read_only=True)
 
 
 class ProjectListApi(APIView):

@@ -2,29 +2,29 @@
 once, through the caller's membership in the project's workspace."""
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, IntegerField, OuterRef, Subquery, Value
+from django.db.models import Exists, OuterRef, Subquery
 from django.http import Http404
 
 from projects.models import Project
+from storage.models import StorageConnection
+from storage.selectors import connection_list
 from workspaces.models import Membership, Role, role_at_least
 from workspaces.selectors import activity_list, as_uuid, count_subquery, pending_invitations
 
 
-# --- Hooks for the storage app ------------------------------------------------
-# The storage issue replaces these two functions (and nothing else here):
-#  - _with_connection_count: annotate Count of project.connections, e.g.
-#    `count_subquery(StorageConnection.objects.all(), field="project")`;
-#  - _dashboard_connections: the project's connections, one query.
+# --- Storage connections ------------------------------------------------------
 
 
 def _with_connection_count(queryset):
-    """Annotate `connection_count` on a Project queryset (0 until storage exists)."""
-    return queryset.annotate(connection_count=Value(0, output_field=IntegerField()))
+    """Annotate `connection_count` on a Project queryset (one subquery, no join fan-out)."""
+    return queryset.annotate(
+        connection_count=count_subquery(StorageConnection.objects.all(), field="project")
+    )
 
 
 def _dashboard_connections(project) -> list:
-    """The project's storage connections for its dashboard ([] until storage exists)."""
-    return []
+    """The project's storage connections for its dashboard, in one query."""
+    return list(connection_list(project=project))
 
 
 # --- Lists and lookups -------------------------------------------------------------

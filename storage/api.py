@@ -26,9 +26,9 @@ class StorageApi(APIView):
 
     need = {}  # method -> Role
 
-    def project(self, request, workspace_id, project_id):
+    def project(self, request, wid, pid):
         return project_get_for_user(
-            user=request.user, workspace_id=workspace_id, project_id=project_id,
+            user=request.user, workspace_id=wid, project_id=pid,
             need=self.need.get(request.method, Role.VIEWER),
         )
 
@@ -44,8 +44,8 @@ class BucketListApi(StorageApi):
                    parameters=[OpenApiParameter("gcp_project_id", str, required=False,
                                                 description="Defaults to GCS_PROJECT_ID.")],
                    responses={200: OutputSerializer, **STORAGE_ERRORS})
-    def get(self, request, workspace_id, project_id):
-        self.project(request, workspace_id, project_id)
+    def get(self, request, wid, pid):
+        self.project(request, wid, pid)
         gcp_project_id = request.query_params.get("gcp_project_id", "").strip()[:100] or None
         gcp_project_id, buckets = selectors.buckets_list(gcp_project_id=gcp_project_id)
         return Response({"gcp_project_id": gcp_project_id,
@@ -64,16 +64,16 @@ class ConnectionListApi(StorageApi):
     @extend_schema(tags=TAG, operation_id="storage_connections_list",
                    parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
                    responses={200: ConnectionSerializer(many=True), 401: ERRORS[401], 404: ERRORS[404]})
-    def get(self, request, workspace_id, project_id):
-        project = self.project(request, workspace_id, project_id)
+    def get(self, request, wid, pid):
+        project = self.project(request, wid, pid)
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(selectors.connection_list(project=project), request, view=self)
         return paginator.get_paginated_response(ConnectionSerializer(page, many=True).data)
 
     @extend_schema(tags=TAG, operation_id="storage_connections_create", request=InputSerializer,
                    responses={201: ConnectionSerializer, **STORAGE_ERRORS})
-    def post(self, request, workspace_id, project_id):
-        project = self.project(request, workspace_id, project_id)
+    def post(self, request, wid, pid):
+        project = self.project(request, wid, pid)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         connection = services.connection_create(user=request.user, project=project, **data.validated_data)
@@ -85,16 +85,16 @@ class ConnectionDetailApi(StorageApi):
 
     @extend_schema(tags=TAG, operation_id="storage_connections_retrieve",
                    responses={200: ConnectionSerializer, 401: ERRORS[401], 404: ERRORS[404]})
-    def get(self, request, workspace_id, project_id, connection_id):
-        project = self.project(request, workspace_id, project_id)
-        connection = selectors.connection_get(project=project, connection_id=connection_id)
+    def get(self, request, wid, pid, cid):
+        project = self.project(request, wid, pid)
+        connection = selectors.connection_get(project=project, connection_id=cid)
         return Response(ConnectionSerializer(connection).data)
 
     @extend_schema(tags=TAG, operation_id="storage_connections_destroy",
                    responses={204: None, 401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404]})
-    def delete(self, request, workspace_id, project_id, connection_id):
-        project = self.project(request, workspace_id, project_id)
-        connection = selectors.connection_get(project=project, connection_id=connection_id)
+    def delete(self, request, wid, pid, cid):
+        project = self.project(request, wid, pid)
+        connection = selectors.connection_get(project=project, connection_id=cid)
         services.connection_delete(user=request.user, connection=connection)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -131,8 +131,8 @@ class ObjectsApi(StorageApi):
         ],
         responses={200: ListingSerializer, **STORAGE_ERRORS},
     )
-    def get(self, request, workspace_id, project_id):
-        project = self.project(request, workspace_id, project_id)
+    def get(self, request, wid, pid):
+        project = self.project(request, wid, pid)
         data = self.ListInputSerializer(data=request.query_params)
         data.is_valid(raise_exception=True)
         args = data.validated_data
@@ -154,8 +154,8 @@ class ObjectsApi(StorageApi):
                     OpenApiParameter("object_name", str, many=True, explode=True, description="Without a body; repeatable.")],
         responses={200: DeleteOutputSerializer, **STORAGE_ERRORS},
     )
-    def delete(self, request, workspace_id, project_id):
-        project = self.project(request, workspace_id, project_id)
+    def delete(self, request, wid, pid):
+        project = self.project(request, wid, pid)
         if request.data:
             payload = request.data
         else:
@@ -182,8 +182,8 @@ class FolderCreateApi(StorageApi):
 
     @extend_schema(tags=TAG, operation_id="storage_folders_create", request=InputSerializer,
                    responses={201: OutputSerializer, **STORAGE_ERRORS})
-    def post(self, request, workspace_id, project_id):
-        project = self.project(request, workspace_id, project_id)
+    def post(self, request, wid, pid):
+        project = self.project(request, wid, pid)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         prefix = services.folder_create(user=request.user, project=project, **data.validated_data)
@@ -207,8 +207,8 @@ class UploadUrlApi(StorageApi):
 
     @extend_schema(tags=TAG, operation_id="storage_upload_url", request=InputSerializer,
                    responses={200: OutputSerializer, **STORAGE_ERRORS})
-    def post(self, request, workspace_id, project_id):
-        project = self.project(request, workspace_id, project_id)
+    def post(self, request, wid, pid):
+        project = self.project(request, wid, pid)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         signed = services.upload_url_issue(user=request.user, project=project, **data.validated_data)
@@ -230,8 +230,8 @@ class DownloadUrlApi(StorageApi):
 
     @extend_schema(tags=TAG, operation_id="storage_download_url", request=InputSerializer,
                    responses={200: OutputSerializer, **STORAGE_ERRORS})
-    def post(self, request, workspace_id, project_id):
-        project = self.project(request, workspace_id, project_id)
+    def post(self, request, wid, pid):
+        project = self.project(request, wid, pid)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         signed = services.download_url_issue(user=request.user, project=project, **data.validated_data)

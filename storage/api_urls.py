@@ -1,12 +1,12 @@
 from omx.routing import api_path
 from storage import api
 
-BASE = "workspaces/<uuid:workspace_id>/projects/<uuid:project_id>/storage"
+BASE = "workspaces/<uuid:wid>/projects/<uuid:pid>/storage"
 
 urlpatterns = [
     *api_path(f"{BASE}/buckets", api.BucketListApi.as_view(), "storage-buckets"),
     *api_path(f"{BASE}/connections", api.ConnectionListApi.as_view(), "storage-connections"),
-    *api_path(f"{BASE}/connections/<uuid:connection_id>", api.ConnectionDetailApi.as_view(), "storage-connection"),
+    *api_path(f"{BASE}/connections/<uuid:cid>", api.ConnectionDetailApi.as_view(), "storage-connection"),
     *api_path(f"{BASE}/objects", api.ObjectsApi.as_view(), "storage-objects"),
     *api_path(f"{BASE}/folders", api.FolderCreateApi.as_view(), "storage-folders"),
     *api_path(f"{BASE}/upload-url", api.UploadUrlApi.as_view(), "storage-upload-url"),

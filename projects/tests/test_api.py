@@ -69,7 +69,10 @@ def test_dashboard(role_world, client_as):
     body = response.json()
     assert set(body) == {"project", "member_count", "connections", "recent_activity"}
     assert set(body["project"]) == PROJECT_KEYS
-    assert body["member_count"] == 5 and body["connections"] == []
+    assert body["member_count"] == 5
+    [connection] = body["connections"]  # the role world links role-world/data/
+    assert connection["bucket_name"] == "role-world" and connection["prefix"] == "data/"
+    assert body["project"]["connection_count"] == 1
     activity = body["recent_activity"]
     assert len(activity) == 20
     assert set(activity[0]) == {"verb", "actor", "summary", "created_at"}

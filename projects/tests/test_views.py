@@ -26,7 +26,21 @@ def test_project_page_for_each_role(role, role_world, page_client_as):
     assert "created the project Genomes" in page
     assert ('href="?edit=1"' in page) == (role != "viewer")
     assert ("/delete" in page) == (role in ("admin", "owner"))
-    assert response.context["connections"] == []
+    assert [c.bucket_name for c in response.context["connections"]] == ["role-world"]
+    assert "role-world" in page and "data/" in page
+
+
+def test_connection_states_on_the_dashboard(role_world, page_client_as):
+    from django.utils import timezone
+
+    from storage.models import StorageConnection
+
+    StorageConnection.objects.filter(pk=role_world.ids["cid"]).update(
+        last_checked_at=timezone.now(), last_error="The bucket does not exist.")
+    StorageConnection.objects.create(project=role_world.project, bucket_name="never-checked", prefix="")
+    page = html(page_client_as(role_world, "viewer").get(page_url(role_world)))
+    assert "The bucket does not exist." in page and 'badge error' in page
+    assert "not checked" in page
 
 
 def test_outsiders_and_wrong_workspaces_get_404(role_world, page_client_as):
@@ -97,15 +111,3 @@ def test_delete(role_world, page_client_as):
     response = page_client_as(role_world, "admin").post(url)
     assert response.status_code == 302 and response["Location"] == f"/w/{role_world.workspace.slug}/"
     assert not Project.objects.filter(pk=role_world.project.pk).exists()
-
-
-def test_dashboard_pages_render_connections_when_the_hook_returns_some(role_world, page_client_as, monkeypatch):
-    from types import SimpleNamespace
-
-    from projects import selectors
-
-    fake = [SimpleNamespace(bucket_name="lab-bucket", prefix="raw/", last_error=None, last_checked_at=None),
-            SimpleNamespace(bucket_name="broken", prefix="", last_error="403 Forbidden", last_checked_at=None)]
-    monkeypatch.setattr(selectors, "_dashboard_connections", lambda project: fake)
-    page = html(page_client_as(role_world, "viewer").get(page_url(role_world)))
-    assert "lab-bucket" in page and "raw/" in page and "unreachable" in page

@@ -5,19 +5,13 @@ from types import SimpleNamespace
 
 import pytest
 
+from storage.backends import get_backend
+from storage.models import StorageConnection
 from workspaces import services
 from workspaces.models import Role
 from workspaces.tests.factories import add_member, make_project, make_user, make_workspace
 
 ROLES = ["anonymous", "outsider", "viewer", "member", "admin", "owner"]
-
-
-@pytest.fixture(autouse=True)
-def _no_static_scan(settings):
-    """WhiteNoise indexes every static file (thousands, with Swagger UI's)
-    whenever a test client builds its middleware; these tests make many
-    clients and serve no static files, so let it look files up lazily."""
-    settings.WHITENOISE_AUTOREFRESH = True
 
 
 @pytest.fixture
@@ -43,6 +37,13 @@ def role_world(db):
     invitation, token, _ = services.invitation_create(
         workspace=workspace, actor=users["owner"], email="invitee@example.com", role=Role.MEMBER
     )
+    # A bucket on the local backend (a temporary root per test), linked with prefix data/.
+    bucket = "role-world"
+    backend = get_backend()
+    backend.create_bucket(name=bucket)
+    backend.upload_bytes(bucket=bucket, name="data/a.txt", data=b"a", content_type="text/plain")
+    backend.create_folder(bucket=bucket, prefix="more/")
+    connection = StorageConnection.objects.create(project=project, bucket_name=bucket, prefix="data/")
     return SimpleNamespace(
         users=users, target=target, workspace=workspace, project=project,
         other_workspace=other_workspace, other_project=other_project,
@@ -52,6 +53,7 @@ def role_world(db):
             "other_wid": other_workspace.pk, "other_pid": other_project.pk,
             "target_id": target.pk, "iid": invitation.pk, "token": token, "code": workspace.join_code,
             "missing": "00000000-0000-4000-8000-000000000000",
+            "bucket": bucket, "cid": connection.pk,
         },
     )
 
