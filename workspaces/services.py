@@ -461,3 +461,11 @@ def invitation_accept(*, user, token: str) -> Workspace:
     if expired:  # raised after the commit, so the status change sticks
         raise Gone("This invitation has expired. Ask for a new one.", "invitation_expired")
     return workspace
+
+
+def invitations_expire(*, now=None) -> int:
+    """Mark pending invitations past their expiry as expired (housekeeping for cron)."""
+    now = now or timezone.now()
+    return Invitation.objects.filter(status=Invitation.Status.PENDING, expires_at__lte=now).update(
+        status=Invitation.Status.EXPIRED
+    )
