@@ -172,3 +172,11 @@ def test_json_log_format(alice):
                                     "status": 200, "user_id": "u1"})
     line = json.loads(JsonFormatter().format(record))
     assert line["message"] == "GET / 200" and line["status"] == 200 and line["user_id"] == "u1"
+
+
+def test_schema_generation_has_no_warnings(tmp_path):
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+    text = (tmp_path / "schema.yaml").read_text()
+    assert "/api/workspaces/{wid}/projects/{pid}/storage/objects" in text
