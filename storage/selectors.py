@@ -95,3 +95,41 @@ def buckets_list(*, gcp_project_id: str | None) -> tuple[str, list[BucketInfo]]:
         raise ValidationError({"gcp_project_id": ["Name a GCP project: no GCS_PROJECT_ID is configured."]})
     gcp_project_id = gcp_project_id or "local"
     return gcp_project_id, get_backend().list_buckets(gcp_project_id=gcp_project_id)
+
+
+def objects_existing(*, project, bucket: str, names: list[str]) -> tuple[list[str], dict[str, str]]:
+    """The upload pre-flight: which of `names` exist already, and which may not
+    be written at all (name -> why). Refused names cost no network call; each
+    acceptable one costs one metadata lookup, a few at a time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from storage.backends import StorageNotFound
+
+    linked = _linked_prefixes(project=project, bucket=bucket)
+    refused, allowed = {}, []
+    for name in dict.fromkeys(names):
+        try:
+            object_name_validate(name)
+        except ValidationError as exc:
+            refused[name] = " ".join(exc.messages)
+            continue
+        if name.endswith("/"):
+            refused[name] = "A file name cannot end with '/'."
+        elif not any(is_within(name, root) for root in linked):
+            refused[name] = OUTSIDE
+        else:
+            allowed.append(name)
+    if not allowed:
+        return [], refused
+    backend = get_backend()
+
+    def exists(name: str) -> bool:
+        try:
+            backend.get_object(bucket=bucket, name=name)
+        except StorageNotFound:
+            return False
+        return True
+
+    with ThreadPoolExecutor(max_workers=min(8, len(allowed))) as pool:
+        found = list(pool.map(exists, allowed))
+    return [name for name, hit in zip(allowed, found, strict=True) if hit], refused

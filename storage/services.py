@@ -134,3 +134,15 @@ def download_url_issue(
     logger.info("download URL issued", extra={"user_id": str(user.pk), "project_id": str(project.pk),
                                               "bucket": bucket, "object_name": object_name})
     return signed
+
+
+def inline_urls_issue(*, user, project: Project, bucket: str, names: list[str]) -> dict[str, SignedURL]:
+    """Inline signed URLs for objects the caller has just listed or looked up
+    (grid thumbnails, previews): no existence check per name, and with a key
+    file no network call at all (signing is local crypto). Without a key, GCS
+    signs through IAM, one call per name: callers keep `names` short."""
+    if not names:
+        return {}
+    selectors.names_check(project=project, bucket=bucket, names=names)
+    backend = get_backend()
+    return {name: backend.sign_download(bucket=bucket, name=name, disposition="inline") for name in names}
