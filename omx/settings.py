@@ -9,6 +9,7 @@ CORS_ORIGINS, GCS_*).
 
 import os
 import secrets
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -165,7 +166,16 @@ else:
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
     )
-DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=None)}
+# SQLite tests use a file, not memory, so the live server's request threads
+# each get their own connection (as they do on PostgreSQL).
+DATABASES["default"]["TEST"] = {
+    "NAME": env.str(
+        "TEST_DATABASE_NAME",
+        default=str(Path(tempfile.gettempdir()) / f"omx-test-{os.getpid()}.sqlite3")
+        if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+        else None,
+    )
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (shared throttling state across app servers) ---------------------
