@@ -60,3 +60,20 @@ serve: $(VENV)/.stamp-base
 	$(SERVE_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
 	$(SERVE_ENV) $(PY) manage.py migrate --noinput
 	$(SERVE_ENV) HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/gunicorn -c omx/gunicorn.conf.py omx.wsgi
+
+# --- Measurements and robustness runs (bench/README.md) ----------------------
+# Each starts its own stack on loopback: a private PostgreSQL cluster,
+# fake-gcs-server and omX under gunicorn with the GCS backend.
+BENCH_SECONDS ?= 5
+FUZZ_MAX_EXAMPLES ?= 200
+LOAD_SECONDS ?= 60
+LOAD_CLIENTS ?= 50
+
+bench: $(VENV)/.stamp-dev
+	BENCH_SECONDS=$(BENCH_SECONDS) $(PY) -m bench.run
+
+fuzz: $(VENV)/.stamp-dev
+	FUZZ_MAX_EXAMPLES=$(FUZZ_MAX_EXAMPLES) $(PY) -m bench.fuzz
+
+load: $(VENV)/.stamp-dev
+	LOAD_SECONDS=$(LOAD_SECONDS) LOAD_CLIENTS=$(LOAD_CLIENTS) $(PY) -m bench.load

