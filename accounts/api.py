@@ -48,7 +48,7 @@ class LoginApi(APIView):
 
 
 class RefreshTokenInput(serializers.Serializer):
-    refresh_token = serializers.CharField(max_length=4096)
+    refresh_token = serializers.CharField(min_length=1, max_length=4096)
 
 
 class RefreshApi(APIView):

@@ -189,12 +189,15 @@ def password_reset_request(*, email: str, base_url: str) -> None:
         return
     context = {"user": user, "link": password_reset_link(user=user, base_url=base_url),
                "valid_minutes": settings.PASSWORD_RESET_TIMEOUT // 60}
-    send_mail(
-        subject="Reset your omX password",
-        message=render_to_string("accounts/email/password_reset.txt", context),
-        from_email=None,
-        recipient_list=[user.email],
-    )
+    try:
+        send_mail(
+            subject="Reset your omX password",
+            message=render_to_string("accounts/email/password_reset.txt", context),
+            from_email=None,
+            recipient_list=[user.email],
+        )
+    except Exception:  # noqa: BLE001 - the answer must not reveal that the account exists
+        logger.exception("password reset email could not be sent")
 
 
 def password_reset_user(*, uid: str, token: str) -> User | None:

@@ -18,6 +18,9 @@ keepalive = 5
 max_requests = 2000
 max_requests_jitter = 200
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# The longest request line gunicorn accepts (its maximum); longer ones are
+# refused by gunicorn itself before omX sees them.
+limit_request_line = 8190
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 if os.environ.get("GUNICORN_ACCESS_LOG", "").lower() in ("1", "true", "yes"):

@@ -19,3 +19,18 @@ class OmxAutoSchema(AutoSchema):
             inner = inner.removesuffix("Serializer")
             return f"{outer}{inner}"
         return super().get_serializer_name(serializer, direction)
+
+    def _get_request_body(self, direction="request"):
+        """drf-spectacular documents bodies only for POST/PUT/PATCH; a DELETE
+        view that takes one (`delete_has_body = True`: deleting many objects
+        by name) gets its optional body documented too."""
+        if self.method != "DELETE" or not getattr(self.view, "delete_has_body", False):
+            return super()._get_request_body(direction)
+        method, self.method = self.method, "POST"
+        try:
+            body = super()._get_request_body(direction)
+        finally:
+            self.method = method
+        if body:
+            body["required"] = False
+        return body

@@ -16,14 +16,16 @@ from storage.serializers import (
 from workspaces.models import Role
 
 TAG = ["storage"]
-CONTENT_TYPE = r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}(\s*;\s*[A-Za-z0-9._-]+=(\"[^\"\r\n]*\"|[A-Za-z0-9._-]+))*$"
+# A media type with optional parameters, printable ASCII only: it is signed
+# into the URL and sent back by browsers as a header.
+CONTENT_TYPE = r'^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}( ?; ?[A-Za-z0-9._-]+=("[\x20\x21\x23-\x5b\x5d-\x7e]*"|[A-Za-z0-9._-]+))*\Z'
+
 STORAGE_ERRORS = {400: ERRORS[400], 401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404],
                   502: ERRORS[502], 503: ERRORS[503]}
 
 
+# Each view resolves the project once, with the role its HTTP method needs.
 class StorageApi(APIView):
-    """Resolves the project once, with the role the HTTP method needs."""
-
     need = {}  # method -> Role
 
     def project(self, request, wid, pid):
@@ -54,19 +56,19 @@ class BucketListApi(StorageApi):
 
 class ConnectionListApi(StorageApi):
     need = {"GET": Role.VIEWER, "POST": Role.ADMIN}
+    pagination_class = PageNumberPagination
 
     class InputSerializer(serializers.Serializer):
-        bucket_name = serializers.CharField(max_length=222)
+        bucket_name = serializers.CharField(min_length=3, max_length=222)
         gcp_project_id = serializers.CharField(max_length=100, required=False, allow_blank=True, allow_null=True)
         prefix = serializers.CharField(max_length=1024, required=False, allow_blank=True, default="",
                                        trim_whitespace=False)
 
     @extend_schema(tags=TAG, operation_id="storage_connections_list",
-                   parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
                    responses={200: ConnectionSerializer(many=True), 401: ERRORS[401], 404: ERRORS[404]})
     def get(self, request, wid, pid):
         project = self.project(request, wid, pid)
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(selectors.connection_list(project=project), request, view=self)
         return paginator.get_paginated_response(ConnectionSerializer(page, many=True).data)
 
@@ -101,14 +103,18 @@ class ConnectionDetailApi(StorageApi):
 
 class ObjectsApi(StorageApi):
     need = {"GET": Role.VIEWER, "DELETE": Role.MEMBER}
+    delete_has_body = True  # names as a JSON body, or as query parameters (omx.schema)
 
     class ListInputSerializer(serializers.Serializer):
-        bucket = serializers.CharField(max_length=222)
-        prefix = serializers.CharField(max_length=1024, required=False, allow_blank=True, trim_whitespace=False)
+        bucket = serializers.CharField(min_length=3, max_length=222)
+        prefix = serializers.CharField(
+            max_length=1024, required=False, allow_blank=True, trim_whitespace=False,
+            help_text="Omitted: the linked prefix (if the bucket has one connection). Empty: the bucket root.")
         page_token = serializers.CharField(max_length=4096, required=False, allow_blank=True)
         page_size = serializers.IntegerField(min_value=1, max_value=1000, default=100)
-        starts_with = serializers.CharField(max_length=1024, required=False, allow_blank=True,
-                                            default="", trim_whitespace=False)
+        starts_with = serializers.CharField(
+            max_length=1024, required=False, allow_blank=True, default="", trim_whitespace=False,
+            help_text="Only names in this folder that start with this text.")
 
     class DeleteInputSerializer(serializers.Serializer):
         bucket = serializers.CharField(max_length=222)
@@ -122,13 +128,7 @@ class ObjectsApi(StorageApi):
 
     @extend_schema(
         tags=TAG, operation_id="storage_objects_list",
-        parameters=[
-            OpenApiParameter("bucket", str, required=True),
-            OpenApiParameter("prefix", str, description="Omitted: the linked prefix (if the bucket has one "
-                             "connection). Empty: the bucket root."),
-            OpenApiParameter("page_token", str), OpenApiParameter("page_size", int, description="1–1000, default 100"),
-            OpenApiParameter("starts_with", str, description="Only names in this folder starting with this text."),
-        ],
+        parameters=[ListInputSerializer],
         responses={200: ListingSerializer, **STORAGE_ERRORS},
     )
     def get(self, request, wid, pid):

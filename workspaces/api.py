@@ -212,7 +212,8 @@ class InvitationListApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         email = serializers.EmailField(max_length=254)
-        role = serializers.ChoiceField(choices=Role.choices, help_text="admin, member or viewer (not owner).")
+        role = serializers.ChoiceField(choices=[(r.value, r.label) for r in Role.invitable()],
+                                       help_text="admin, member or viewer (not owner).")
 
         def validate_role(self, role):
             if role not in Role.invitable():
