@@ -117,22 +117,17 @@ class HttpWorker:
 
 class GcsListWorker:
     def __init__(self, job: dict, offset: int):
-        from google.auth.credentials import AnonymousCredentials
-        from google.cloud import storage
+        from storage.backends import baseline
 
-        self.client = storage.Client(project="omx-bench", credentials=AnonymousCredentials(),
-                                     client_options={"api_endpoint": job["endpoint"]})
+        self.baseline = baseline
+        self.client = baseline.emulator_client(job["endpoint"], "omx-bench")
         self.bucket, self.prefix = job["bucket"], job["prefix"]
         self.page_size = int(job.get("page_size", 100))
         self.reconnects = 0
 
     def __call__(self) -> tuple[str, str | None]:
         try:
-            iterator = self.client.list_blobs(self.bucket, prefix=self.prefix, delimiter="/",
-                                              max_results=self.page_size)
-            page = next(iterator.pages)
-            items = list(page)
-            list(page.prefixes)
+            items, _ = self.baseline.list_one_page(self.client, self.bucket, self.prefix, self.page_size)
         except Exception as exc:  # noqa: BLE001 - counted as an error
             return "gcs list", type(exc).__name__
         return "gcs list", None if items else "empty page"
@@ -143,27 +138,17 @@ class GcsListWorker:
 
 class GcsSignWorker:
     def __init__(self, job: dict, offset: int):
-        from datetime import timedelta
+        from storage.backends import baseline
 
-        from google.auth.credentials import AnonymousCredentials
-        from google.cloud import storage
-        from google.oauth2 import service_account
-
-        client = storage.Client(project="omx-bench", credentials=AnonymousCredentials(),
-                                client_options={"api_endpoint": job["endpoint"]})
-        self.bucket = client.bucket(job["bucket"])
-        self.credentials = service_account.Credentials.from_service_account_file(job["key_path"])
-        self.endpoint, self.prefix = job["endpoint"], job["prefix"]
-        self.expiration = timedelta(seconds=900)
+        client = baseline.emulator_client(job["endpoint"], "omx-bench")
+        self.signer = baseline.UploadSigner(client, job["bucket"], job["key_path"], job["endpoint"])
+        self.prefix = job["prefix"]
         self.n = offset * 1_000_000
         self.reconnects = 0
 
     def __call__(self) -> tuple[str, str | None]:
         self.n += 1
-        blob = self.bucket.blob(f"{self.prefix}upload-{self.n}.txt")
-        url = blob.generate_signed_url(version="v4", expiration=self.expiration, method="PUT",
-                                       content_type="text/plain", credentials=self.credentials,
-                                       api_access_endpoint=self.endpoint)
+        url = self.signer.sign(f"{self.prefix}upload-{self.n}.txt")
         return "gcs sign", None if url.startswith("http") else "bad url"
 
     def close(self) -> None:

@@ -150,11 +150,9 @@ class Stack:
 
     def gcs_client(self):
         """google-cloud-storage against the emulator, anonymous, as the app does."""
-        from google.auth.credentials import AnonymousCredentials
-        from google.cloud import storage
+        from storage.backends.baseline import emulator_client
 
-        return storage.Client(project=GCS_PROJECT, credentials=AnonymousCredentials(),
-                              client_options={"api_endpoint": self.gcs.url})
+        return emulator_client(self.gcs.url, GCS_PROJECT)
 
     def create_bucket(self, name: str) -> None:
         self.gcs_client().create_bucket(name)

@@ -3,7 +3,7 @@
 The token in the path is the only credential: no session, no CSRF token (a
 browser `fetch` PUTs the bytes exactly as it would to a GCS signed URL). These
 are DRF views because DRF applies CSRF only with SessionAuthentication, which
-these views do not use; no view here is marked `csrf_exempt` by hand.
+these views do not use; no view here opts out of CSRF by hand.
 """
 
 from __future__ import annotations

@@ -1,0 +1,41 @@
+"""The same storage calls made directly with google-cloud-storage, without
+omX around them: the baseline `make bench` divides omX's figures by.
+
+Kept here because nothing outside storage/backends/ imports google.cloud.
+"""
+
+from datetime import timedelta
+
+from google.auth.credentials import AnonymousCredentials
+from google.cloud import storage
+from google.oauth2 import service_account
+
+
+def emulator_client(endpoint: str, project: str) -> storage.Client:
+    """A client for an emulator, anonymous, as the gcs backend builds it."""
+    return storage.Client(project=project, credentials=AnonymousCredentials(),
+                          client_options={"api_endpoint": endpoint})
+
+
+def list_one_page(client: storage.Client, bucket: str, prefix: str, page_size: int) -> tuple[list, list]:
+    """One page of one level, as a direct caller would list it."""
+    iterator = client.list_blobs(bucket, prefix=prefix, delimiter="/", max_results=page_size)
+    page = next(iterator.pages)
+    items = list(page)
+    return items, list(page.prefixes)
+
+
+class UploadSigner:
+    """V4 signed PUT URLs made directly with the service-account key."""
+
+    def __init__(self, client: storage.Client, bucket: str, key_path: str, endpoint: str, ttl: int = 900):
+        self.bucket = client.bucket(bucket)
+        self.credentials = service_account.Credentials.from_service_account_file(key_path)
+        self.endpoint = endpoint
+        self.expiration = timedelta(seconds=ttl)
+
+    def sign(self, name: str, content_type: str = "text/plain") -> str:
+        return self.bucket.blob(name).generate_signed_url(
+            version="v4", expiration=self.expiration, method="PUT", content_type=content_type,
+            credentials=self.credentials, api_access_endpoint=self.endpoint,
+        )
