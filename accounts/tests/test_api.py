@@ -316,3 +316,11 @@ def test_failed_logins_are_throttled_per_client_address(api_client, make_user, s
 
 def test_trailing_slash_variants_accept_post_bodies(api_client, alice):
     assert api_client.post("/api/auth/login/", {"email": "alice@example.com", "password": PASSWORD}, format="json").status_code == 200
+
+
+def test_password_reset_answers_204_even_when_mail_cannot_be_sent(api_client, alice, settings, caplog):
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                                    "OPTIONS": {"host": "127.0.0.1", "port": 9, "timeout": 2}}}
+    response = api_client.post("/api/auth/password-reset", {"email": "alice@example.com"}, format="json")
+    assert response.status_code == 204  # the same answer as for an unknown email
+    assert "password reset email could not be sent" in caplog.text
