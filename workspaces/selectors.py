@@ -5,7 +5,7 @@ too low gets PermissionDenied."""
 import uuid
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, Count, IntegerField, OuterRef, Subquery, Value, When
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -148,8 +148,10 @@ def is_member(*, user, workspace) -> bool:
 
 
 def activity_list(*, workspace, project=None, limit: int = 20):
+    """Newest first. For a project: its own events and the workspace's team
+    events (joins, roles, invitations), not other projects' events."""
     events = ActivityEvent.objects.filter(workspace=workspace)
     if project is not None:
-        events = events.filter(project=project)
+        events = events.filter(Q(project=project) | Q(project__isnull=True))
     return events.select_related("actor").order_by("-created_at", "-id")[:limit]
 

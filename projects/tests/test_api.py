@@ -63,7 +63,9 @@ def test_dashboard(role_world, client_as):
     for n in range(25):
         activity_record(workspace=workspace, project=project, actor=owner, verb="project.updated",
                         summary=f"event {n}")
-    activity_record(workspace=workspace, actor=owner, verb="workspace.updated", summary="not this project")
+    other = Project.objects.create(workspace=workspace, name="Other", slug="other")
+    activity_record(workspace=workspace, project=other, actor=owner, verb="project.updated",
+                    summary="not this project")
     response = client_as(role_world, "viewer").get(f"{base(role_world)}/{project.pk}/dashboard")
     assert response.status_code == 200
     body = response.json()
