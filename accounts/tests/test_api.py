@@ -324,3 +324,31 @@ def test_password_reset_answers_204_even_when_mail_cannot_be_sent(api_client, al
     response = api_client.post("/api/auth/password-reset", {"email": "alice@example.com"}, format="json")
     assert response.status_code == 204  # the same answer as for an unknown email
     assert "password reset email could not be sent" in caplog.text
+
+
+def test_throttling_state_is_shared_through_redis(alice, settings):
+    """Two app servers with CACHE_URL=redis://… count failures together: here
+    two clients stand for them, sharing nothing but the Redis cache."""
+    import socket
+
+    from django.core.cache import caches
+    from rest_framework.test import APIClient
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        from conftest import missing_service
+
+        missing_service("Redis on 127.0.0.1:6379")
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:6379/15", "KEY_PREFIX": f"omx-test-{id(alice)}"}}
+    settings.LOGIN_FAILURES_PER_EMAIL = 4
+    caches["default"].clear()
+    try:
+        first, second = APIClient(), APIClient()
+        for client in (first, second, first, second):
+            assert login(client, "alice@example.com", "wrong").status_code == 401
+        assert login(first, "alice@example.com").status_code == 429
+        assert login(second, "alice@example.com").status_code == 429
+    finally:
+        caches["default"].clear()
