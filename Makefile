@@ -41,6 +41,7 @@ run: $(VENV)/.stamp-base
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: $(VENV)/.stamp-dev
+	@bin/test-services
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 clean:
