@@ -120,6 +120,9 @@ def page(browser, request):
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # A Content-Security-Policy refusal breaks a page silently: count it as an error.
+    page.on("console", lambda msg: errors.append(msg.text)
+            if msg.type == "error" and "Content Security Policy" in msg.text else None)
     page.js_errors = errors
     yield page
     context.close()
