@@ -258,14 +258,15 @@ def _rows(request, project, state: Browse, listing) -> list[dict]:
         for f in listing.folders
     ]
     files = []
+    download_base = reverse("storage:download", kwargs=_kwargs(project))  # once, not per row
     for obj in listing.objects:
+        url = state.url(object=obj.name)
         files.append({
             "kind": "file", "icon": _kind(obj.content_type, obj.name), "name": obj.name,
             "label": obj.name[len(prefix):] if obj.name.startswith(prefix) else obj.name,
             "size": obj.size, "type": obj.content_type, "updated": obj.updated,
-            "url": state.url(object=obj.name), "details_url": state.url(object=obj.name),
-            "download": f"{reverse('storage:download', kwargs=_kwargs(project))}?"
-                        f"{urlencode({'c': state.connection.pk, 'name': obj.name})}",
+            "url": url, "details_url": url,
+            "download": f"{download_base}?{urlencode({'c': state.connection.pk, 'name': obj.name})}",
             "thumb": None,
         })
     if state.view == "grid":
