@@ -18,9 +18,10 @@ keepalive = 5
 max_requests = 2000
 max_requests_jitter = 200
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
-# The longest request line gunicorn accepts (its maximum); longer ones are
-# refused by gunicorn itself before omX sees them.
-limit_request_line = 8190
+# No request-line limit of gunicorn's own: it would answer a long URL with an
+# HTML 414 before omX sees it. omX bounds every query parameter itself (JSON
+# 400); the reverse proxy in front sets the hard limit on request size.
+limit_request_line = 0
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 if os.environ.get("GUNICORN_ACCESS_LOG", "").lower() in ("1", "true", "yes"):

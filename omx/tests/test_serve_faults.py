@@ -124,3 +124,12 @@ def test_storage_server_hung_down_and_back(served_with_fake_gcs):
     fake.start()
     create_bucket(fake, bucket)
     assert_storage_works()
+
+
+def test_a_very_long_api_url_gets_a_json_answer_under_gunicorn(served_with_fake_gcs):
+    """gunicorn itself would answer an over-long request line with HTML; omX
+    answers it, in JSON, like every other /api/ error."""
+    _, app = served_with_fake_gcs
+    status, content_type, body, _ = call("GET", f"{app.url}/api/auth/me?pad={'x' * 20000}")
+    assert status == 401 and content_type == "application/json", (status, content_type)
+    assert body["code"] == "not_authenticated"
