@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 
 from accounts import services
 from accounts.models import User
-from omx.errors import ApplicationError
+from omx.exceptions import ApplicationError
 
 
 def add_service_errors(form: forms.Form, exc: ValidationError) -> None:

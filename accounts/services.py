@@ -18,7 +18,7 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
 from accounts.models import User
 from accounts.tokens import refresh_token_blacklist, refresh_token_parse, token_pair_for_user
-from omx.errors import ApplicationError
+from omx.exceptions import ApplicationError
 
 logger = logging.getLogger("omx.accounts")
 

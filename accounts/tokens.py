@@ -15,7 +15,7 @@ from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from accounts.authentication import VERSION_CLAIM
 from accounts.models import User
-from omx.errors import ApplicationError
+from omx.exceptions import ApplicationError
 
 
 

@@ -1,12 +1,11 @@
 """One error shape for the JSON API: `{"detail", "code"}`, or DRF's field map
 for validation errors.
 
-Services raise Django's ValidationError / Http404 / PermissionDenied or one of
-the ApplicationError subclasses below; the DRF exception handler and the API
-middleware turn them into JSON, and HTML views into messages or form errors.
+Services raise Django's ValidationError / Http404 / PermissionDenied or an
+`omx.exceptions.ApplicationError` (storage errors included); the DRF
+exception handler and the API middleware turn them into JSON, and HTML views
+into messages or form errors.
 """
-
-import logging
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -15,30 +14,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-logger = logging.getLogger("omx.errors")
+from omx.exceptions import ApplicationError
 
-
-class ApplicationError(Exception):
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_detail = "The request could not be processed."
-    default_code = "invalid"
-
-    def __init__(self, detail: str | None = None, code: str | None = None):
-        self.detail = detail or self.default_detail
-        self.code = code or self.default_code
-        super().__init__(self.detail)
-
-
-class Conflict(ApplicationError):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The request conflicts with the current state."
-    default_code = "conflict"
-
-
-class Gone(ApplicationError):
-    status_code = status.HTTP_410_GONE
-    default_detail = "This link is no longer valid."
-    default_code = "gone"
 
 
 def error_body(detail: str, code: str) -> dict:
@@ -52,12 +29,6 @@ def _django_validation_response(exc: DjangoValidationError) -> Response:
     return Response(error_body(" ".join(exc.messages), exc.code or "invalid"), status=400)
 
 
-def _storage_error_class():
-    from storage.backends.base import StorageError
-
-    return StorageError
-
-
 def api_exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         return _django_validation_response(exc)
@@ -67,8 +38,6 @@ def api_exception_handler(exc, context):
             status=exc.status_code,
             headers=getattr(exc, "headers", None),
         )
-    if isinstance(exc, _storage_error_class()):
-        return Response(error_body(exc.detail, exc.code), status=exc.status_code)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

@@ -6,7 +6,7 @@ from rest_framework.views import APIView
 
 from accounts.serializers import UserSerializer
 from omx.api_docs import ERRORS
-from omx.errors import Gone
+from omx.exceptions import Gone
 from omx.pagination import PageNumberPagination
 from workspaces import selectors, services
 from workspaces.models import Role, role_at_least

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from omx.errors import Conflict, Gone
+from omx.exceptions import Conflict, Gone
 from workspaces.models import (
     ActivityEvent, Invitation, Membership, Role, Workspace, can_manage_member, role_at_least, role_max,
 )

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
 from accounts.forms import add_service_errors
-from omx.errors import ApplicationError
+from omx.exceptions import ApplicationError
 from omx.htmx import redirect_htmx
 from projects.forms import ProjectForm
 from projects.selectors import project_list

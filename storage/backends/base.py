@@ -11,6 +11,8 @@ from datetime import datetime
 from typing import Protocol, runtime_checkable
 from urllib.parse import quote
 
+from omx.exceptions import ApplicationError
+
 MAX_PAGE_SIZE = 1000
 
 
@@ -52,17 +54,12 @@ class SignedURL:
     expires_at: datetime
 
 
-class StorageError(Exception):
+class StorageError(ApplicationError):
     """Storage answered with something the caller cannot fix (HTTP 502 by default)."""
 
     status_code = 502
     default_detail = "Cloud Storage returned an error."
     default_code = "storage_error"
-
-    def __init__(self, detail: str | None = None, code: str | None = None):
-        self.detail = detail or self.default_detail
-        self.code = code or self.default_code
-        super().__init__(self.detail)
 
 
 class StorageNotFound(StorageError):

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection, connections
 from django.http import Http404
 
-from omx.errors import Conflict
+from omx.exceptions import Conflict
 from workspaces import services
 from workspaces.models import Membership, Role, Workspace
 from workspaces.tests.factories import add_member, make_user, make_workspace

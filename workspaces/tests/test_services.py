@@ -8,7 +8,7 @@ from django.db import IntegrityError
 from django.http import Http404
 from django.utils import timezone
 
-from omx.errors import Conflict, Gone
+from omx.exceptions import Conflict, Gone
 from projects.models import Project
 from workspaces import selectors, services
 from workspaces.models import ActivityEvent, Invitation, Membership, Role, Workspace, role_at_least
