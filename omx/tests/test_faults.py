@@ -2,31 +2,16 @@
 outage fail cleanly (503 JSON), requests after it succeed without restarting
 the app, and nothing is written twice or lost."""
 
-import json
 import threading
 import time
-import urllib.error
-import urllib.request
 
 import pytest
 
 from conftest import missing_service
 from omx.testing.servers import AppServer, PrivatePostgres, postgres_bin_dir
+from omx.testing.servers import http_json as call
 
 PASSWORD = "restart proof passphrase 1"
-
-
-def call(method, url, body=None, token=None, timeout=15):
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method)
-    request.add_header("Content-Type", "application/json")
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, response.headers.get("Content-Type", ""), response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.headers.get("Content-Type", ""), exc.read()
 
 
 @pytest.fixture
@@ -47,10 +32,10 @@ def served_on_private_postgres():
 
 def test_postgres_restart_while_serving(served_on_private_postgres):
     pg, app = served_on_private_postgres
-    status, _, _ = call("POST", f"{app.url}/api/auth/register", {"email": "pat@example.com", "password": PASSWORD})
+    status, _, _, _ = call("POST", f"{app.url}/api/auth/register", {"email": "pat@example.com", "password": PASSWORD})
     assert status == 201
-    status, _, body = call("POST", f"{app.url}/api/auth/login", {"email": "pat@example.com", "password": PASSWORD})
-    token = json.loads(body)["access_token"]
+    status, _, body, _ = call("POST", f"{app.url}/api/auth/login", {"email": "pat@example.com", "password": PASSWORD})
+    token = body["access_token"]
 
     outcomes = []
     stop = threading.Event()
@@ -76,20 +61,20 @@ def test_postgres_restart_while_serving(served_on_private_postgres):
     stop.set()
     worker.join()
 
-    assert [s for s, _, _ in during] == [503, 503, 503]
-    for status, content_type, body in during:
+    assert [s for s, *_ in during] == [503, 503, 503]
+    for status, content_type, body, _ in during:
         assert content_type == "application/json"
-        assert json.loads(body)["code"] == "database_unavailable"
-    assert health_down[0] == 503 and json.loads(health_down[2])["database"] == "error"
-    statuses = {s for s, _, _ in outcomes}
+        assert body["code"] == "database_unavailable"
+    assert health_down[0] == 503 and health_down[2]["database"] == "error"
+    statuses = {s for s, *_ in outcomes}
     assert statuses <= {200, 503}, statuses
     assert 503 in statuses and 200 in statuses
-    for status, content_type, _ in outcomes:
+    for status, content_type, *_ in outcomes:
         assert content_type == "application/json"
 
     # After the restart the same app serves again, without a restart of its own.
     for _ in range(10):
-        status, _, body = call("GET", f"{app.url}/api/auth/me", token=token)
+        status, _, body, _ = call("GET", f"{app.url}/api/auth/me", token=token)
         assert status == 200, body
     # The writes that failed can simply be retried; each lands once.
     for n in range(3):

@@ -3,12 +3,8 @@ gunicorn with the GCS backend: storage calls answer 503 JSON within twice
 GCS_TIMEOUT_SECONDS (plus slack) while the rest of the API keeps answering,
 and storage works again once the server is back, without restarting the app."""
 
-import json
 import os
 import signal
-import time
-import urllib.error
-import urllib.request
 import uuid
 
 import pytest
@@ -16,27 +12,13 @@ import pytest
 from conftest import missing_service
 from omx.testing.gcs import FakeGcs, fake_gcs_binary, write_service_account_key
 from omx.testing.servers import AppServer
+from omx.testing.servers import http_json as call
 from storage.backends.baseline import emulator_client
 
 PASSWORD = "storage outage passphrase 1"
 GCS_TIMEOUT = 1.0
 # gunicorn, Django and the client's own overhead on a busy 2-core machine.
 SLACK = 1.5
-
-
-def call(method, url, body=None, token=None, timeout=15):
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method)
-    request.add_header("Content-Type", "application/json")
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    started = time.monotonic()
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            status, headers, raw = response.status, response.headers, response.read()
-    except urllib.error.HTTPError as exc:
-        status, headers, raw = exc.code, exc.headers, exc.read()
-    return status, headers.get("Content-Type", ""), json.loads(raw) if raw else None, time.monotonic() - started
 
 
 def create_bucket(fake: FakeGcs, name: str) -> None:
