@@ -39,7 +39,14 @@ class StorageConnection(models.Model):
         ]
 
     def __str__(self):
-        return f"gs://{self.bucket_name}/{self.prefix}"
+        return self.uri
+
+    @property
+    def uri(self) -> str:
+        """`gs://bucket/prefix/` in the configured backend's scheme."""
+        from storage.backends import uri
+
+        return uri(self.bucket_name, self.prefix)
 
     @property
     def state(self) -> str:

@@ -9,9 +9,9 @@ the backend is built from, so a test that switches settings (pytest-django's
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 from django.conf import settings
+from django.utils.module_loading import import_string
 
 from storage.backends.base import (
     BucketInfo,
@@ -39,42 +39,39 @@ __all__ = [
     "StorageNotFound",
     "StoragePermissionDenied",
     "StorageUnavailable",
+    "backend_class",
+    "bucket_name_validate",
     "get_backend",
     "reset_backend",
+    "uri",
 ]
+
+# STORAGE_BACKEND -> the class that implements it. A new backend is one module
+# under storage/backends/ plus its line here; modules load on first use, so a
+# process on the local backend never imports google.cloud.
+REGISTRY = {
+    "gcs": "storage.backends.gcs.GcsBackend",
+    "local": "storage.backends.local.LocalBackend",
+}
 
 _lock = threading.Lock()
 _cached: tuple[tuple, StorageBackend] | None = None
 
 
+def backend_class(name: str | None = None) -> type:
+    name = settings.STORAGE_BACKEND if name is None else name
+    try:
+        return import_string(REGISTRY[name])
+    except KeyError:
+        raise StorageError(
+            f"Unknown STORAGE_BACKEND {name!r}: use one of {', '.join(sorted(REGISTRY))}.",
+            code="storage_unconfigured",
+        ) from None
+
+
 def _settings_key() -> tuple:
-    return (
-        settings.STORAGE_BACKEND,
-        settings.GCS_PROJECT_ID,
-        settings.GCS_CREDENTIALS_PATH,
-        settings.STORAGE_EMULATOR_HOST,
-        float(settings.GCS_TIMEOUT_SECONDS),
-        str(Path(settings.STORAGE_LOCAL_ROOT)),
-    )
-
-
-def _build(key: tuple) -> StorageBackend:
-    backend, project_id, credentials_path, emulator_host, timeout, local_root = key
-    if backend == "gcs":
-        # Imported here so a process on the local backend never loads google.cloud.
-        from storage.backends.gcs import GcsBackend
-
-        return GcsBackend(
-            project_id=project_id,
-            credentials_path=credentials_path,
-            emulator_host=emulator_host,
-            timeout=timeout,
-        )
-    if backend == "local":
-        from storage.backends.local import LocalBackend
-
-        return LocalBackend(root=Path(local_root))
-    raise StorageError(f"Unknown STORAGE_BACKEND {backend!r}: use 'gcs' or 'local'.")
+    cls = backend_class()
+    return (cls, cls.settings_key(settings))
 
 
 def get_backend() -> StorageBackend:
@@ -85,7 +82,7 @@ def get_backend() -> StorageBackend:
         return cached[1]
     with _lock:
         if _cached is None or _cached[0] != key:
-            _cached = (key, _build(key))
+            _cached = (key, key[0].from_settings(settings))
         return _cached[1]
 
 
@@ -93,3 +90,13 @@ def reset_backend() -> None:
     global _cached
     with _lock:
         _cached = None
+
+
+def uri(bucket: str, path: str = "") -> str:
+    """How the configured backend writes a location: `gs://bucket/path`."""
+    return f"{backend_class().scheme}://{bucket}/{path}" if path else f"{backend_class().scheme}://{bucket}"
+
+
+def bucket_name_validate(name: str, field: str = "bucket") -> str:
+    """The configured backend's bucket naming rules (ValidationError on `field`)."""
+    return backend_class().bucket_name_validate(name, field=field)

@@ -47,6 +47,7 @@ from storage.backends.base import (
     validate_disposition,
     validate_page_size,
 )
+from storage.validation import bucket_name_validate
 
 _SCOPES = ["https://www.googleapis.com/auth/cloud-platform"]
 _FOLDER_CONTENT_TYPE = "application/x-directory"
@@ -81,6 +82,19 @@ def _endpoint(host: str) -> str:
 
 class GcsBackend:
     name = "gcs"
+    scheme = "gs"
+    bucket_name_validate = staticmethod(bucket_name_validate)
+
+    @staticmethod
+    def settings_key(settings) -> tuple:
+        return (settings.GCS_PROJECT_ID, settings.GCS_CREDENTIALS_PATH, settings.STORAGE_EMULATOR_HOST,
+                float(settings.GCS_TIMEOUT_SECONDS))
+
+    @classmethod
+    def from_settings(cls, settings) -> GcsBackend:
+        project_id, credentials_path, emulator_host, timeout = cls.settings_key(settings)
+        return cls(project_id=project_id, credentials_path=credentials_path, emulator_host=emulator_host,
+                   timeout=timeout)
 
     def __init__(
         self,

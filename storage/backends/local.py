@@ -53,6 +53,7 @@ from storage.backends.base import (
     validate_disposition,
     validate_page_size,
 )
+from storage.validation import bucket_name_validate
 
 META_DIR = ".omx-meta"
 TMP_DIR = ".omx-tmp"
@@ -124,7 +125,20 @@ def _mtime(stat: os.stat_result) -> datetime:
 
 
 class LocalBackend:
+    """Buckets as directories under STORAGE_LOCAL_ROOT: one node only."""
+
     name = "local"
+    scheme = "local"
+    # Bucket names follow GCS's rules, so a bucket can move between backends.
+    bucket_name_validate = staticmethod(bucket_name_validate)
+
+    @staticmethod
+    def settings_key(settings) -> tuple:
+        return (str(Path(settings.STORAGE_LOCAL_ROOT)),)
+
+    @classmethod
+    def from_settings(cls, settings) -> LocalBackend:
+        return cls(root=Path(settings.STORAGE_LOCAL_ROOT))
 
     def __init__(self, *, root: Path):
         self.root = Path(root)
