@@ -5,6 +5,13 @@ from django.db import models
 from django.utils import timezone
 
 
+# A stored prefix is "" or has no leading "/", ends with one "/" and has no
+# empty segment: the rule storage.validation.prefix_normalize produces.
+_NORMALISED_PREFIX = models.Q(prefix="") | (
+    models.Q(prefix__endswith="/") & ~models.Q(prefix__startswith="/") & ~models.Q(prefix__contains="//")
+)
+
+
 class StorageConnection(models.Model):
     """A bucket, or a prefix inside one, linked to a project.
 
@@ -36,6 +43,7 @@ class StorageConnection(models.Model):
             models.UniqueConstraint(
                 fields=["project", "bucket_name", "prefix"], name="storage_connection_unique"
             ),
+            models.CheckConstraint(condition=_NORMALISED_PREFIX, name="storage_connection_prefix_normalised"),
         ]
 
     def __str__(self):
@@ -57,3 +65,35 @@ class StorageConnection(models.Model):
     @property
     def root_label(self) -> str:
         return f"{self.bucket_name}/{self.prefix}" if self.prefix else self.bucket_name
+
+
+class BucketGrant(models.Model):
+    """The operator's permission for a workspace to link a bucket, or a prefix
+    inside one (and anything deeper). One service account serves every
+    workspace, so this, not the workspace's admins, decides what is reachable."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="bucket_grants")
+    bucket_name = models.CharField(max_length=222)
+    # Normalised as StorageConnection.prefix: "" for the whole bucket.
+    prefix = models.CharField(max_length=1024, blank=True, default="")
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["workspace", "bucket_name", "prefix"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "bucket_name", "prefix"], name="storage_grant_unique"),
+            models.CheckConstraint(condition=_NORMALISED_PREFIX, name="storage_grant_prefix_normalised"),
+        ]
+
+    def __str__(self):
+        return f"{self.workspace_id}: {self.uri}"
+
+    @property
+    def uri(self) -> str:
+        from storage.backends import uri
+
+        return uri(self.bucket_name, self.prefix)
