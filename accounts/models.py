@@ -64,6 +64,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     def display_name(self) -> str:
         return self.full_name or self.email
 
+
+def display_name(user) -> str:
+    """How activity summaries name a person, or a deleted account."""
+    return user.display_name if user is not None else "Someone"
+
     def get_full_name(self):
         return self.full_name
 

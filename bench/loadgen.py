@@ -117,7 +117,7 @@ class HttpWorker:
 
 class GcsListWorker:
     def __init__(self, job: dict, offset: int):
-        from storage.backends import baseline
+        from bench import baseline
 
         self.baseline = baseline
         self.client = baseline.emulator_client(job["endpoint"], "omx-bench")
@@ -138,7 +138,7 @@ class GcsListWorker:
 
 class GcsSignWorker:
     def __init__(self, job: dict, offset: int):
-        from storage.backends import baseline
+        from bench import baseline
 
         client = baseline.emulator_client(job["endpoint"], "omx-bench")
         self.signer = baseline.UploadSigner(client, job["bucket"], job["key_path"], job["endpoint"])

@@ -113,7 +113,7 @@ class Stack:
 
     def gcs_client(self):
         """google-cloud-storage against the emulator, anonymous, as the app does."""
-        from storage.backends.baseline import emulator_client
+        from bench.baseline import emulator_client
 
         return emulator_client(self.gcs.url, GCS_PROJECT)
 

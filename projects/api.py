@@ -4,9 +4,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.serializers import UserSerializer
+from omx.api import errors, paginated_response
 from omx.pagination import PageNumberPagination
 from projects import selectors, services
-from workspaces.api import errors, paginated_response
 from workspaces.models import Role
 from workspaces.selectors import workspace_get_for_user
 

@@ -5,11 +5,11 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Subquery
 from django.http import Http404
 
+from omx.ids import as_uuid
 from projects.models import Project
-from storage.models import StorageConnection
-from storage.selectors import connection_list
+from storage.selectors import connection_count_subquery, connection_list  # the one way up: see ARCHITECTURE.md
 from workspaces.models import Membership, Role, role_at_least
-from workspaces.selectors import activity_list, as_uuid, count_subquery, pending_invitations
+from workspaces.selectors import activity_list, count_subquery, pending_invitations
 
 
 # --- Storage connections ------------------------------------------------------
@@ -17,9 +17,7 @@ from workspaces.selectors import activity_list, as_uuid, count_subquery, pending
 
 def _with_connection_count(queryset):
     """Annotate `connection_count` on a Project queryset (one subquery, no join fan-out)."""
-    return queryset.annotate(
-        connection_count=count_subquery(StorageConnection.objects.all(), field="project")
-    )
+    return queryset.annotate(connection_count=connection_count_subquery())
 
 
 def _dashboard_connections(project) -> list:

@@ -5,16 +5,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.models import display_name
 from projects.models import Project
 from workspaces.models import ActivityEvent
 from workspaces.services import activity_record, clean_name_and_description, create_with_unique_slug
 
 Verb = ActivityEvent.Verb
 NAME_TAKEN = "A project with this name already exists in the workspace."
-
-
-def _display(user) -> str:
-    return user.display_name if user is not None else "Someone"
 
 
 def _check_name_free(*, workspace, name, exclude=None) -> None:
@@ -45,7 +42,7 @@ def project_create(*, workspace, actor, name: str, description: str = "") -> Pro
         raise ValidationError({"name": [NAME_TAKEN]}) from None
     activity_record(
         workspace=workspace, project=project, actor=actor, verb=Verb.PROJECT_CREATED,
-        summary=f"{_display(actor)} created the project {project.name}",
+        summary=f"{display_name(actor)} created the project {project.name}",
         payload={"project_id": str(project.pk), "name": project.name},
     )
     project.connection_count = 0
@@ -63,9 +60,9 @@ def project_update(*, project, actor, name=None, description=None) -> Project:
     payload = {"project_id": str(project.pk), "fields": sorted(changes)}
     if "name" in changes:
         payload.update({"old_name": project.name, "name": changes["name"]})
-        summary = f"{_display(actor)} renamed the project {project.name} to {changes['name']}"
+        summary = f"{display_name(actor)} renamed the project {project.name} to {changes['name']}"
     else:
-        summary = f"{_display(actor)} updated the description of {project.name}"
+        summary = f"{display_name(actor)} updated the description of {project.name}"
     changes["updated_at"] = timezone.now()
     try:
         with transaction.atomic():
@@ -87,7 +84,7 @@ def project_delete(*, project, actor) -> None:
     the linked buckets are never deleted."""
     activity_record(
         workspace=project.workspace, actor=actor, verb=Verb.PROJECT_DELETED,
-        summary=f"{_display(actor)} deleted the project {project.name}",
+        summary=f"{display_name(actor)} deleted the project {project.name}",
         payload={"project_id": str(project.pk), "name": project.name},
     )
     project.delete()

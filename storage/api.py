@@ -1,12 +1,14 @@
+from django.core.exceptions import ImproperlyConfigured
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from omx.api_docs import ERRORS
+from omx.api import errors, paginated_response
 from omx.pagination import PageNumberPagination
 from projects.selectors import project_get_for_user
 from storage import selectors, services
+from storage.rules import CONTENT_TYPE
 from storage.serializers import (
     BucketSerializer,
     ConnectionSerializer,
@@ -16,23 +18,21 @@ from storage.serializers import (
 from workspaces.models import Role
 
 TAG = ["storage"]
-# A media type with optional parameters, printable ASCII only: it is signed
-# into the URL and sent back by browsers as a header.
-CONTENT_TYPE = r'^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}( ?; ?[A-Za-z0-9._-]+=("[\x20\x21\x23-\x5b\x5d-\x7e]*"|[A-Za-z0-9._-]+))*\Z'
 
-STORAGE_ERRORS = {400: ERRORS[400], 401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404],
-                  502: ERRORS[502], 503: ERRORS[503]}
+STORAGE_ERRORS = errors(400, 401, 403, 404, 502, 503)
 
 
-# Each view resolves the project once, with the role its HTTP method needs.
 class StorageApi(APIView):
-    need = {}  # method -> Role
+    """Each view resolves the project once, with the role its HTTP method
+    needs. A method missing from `need` is refused, never let through."""
+
+    need: dict[str, Role] = {}  # method -> Role
 
     def project(self, request, wid, pid):
-        return project_get_for_user(
-            user=request.user, workspace_id=wid, project_id=pid,
-            need=self.need.get(request.method, Role.VIEWER),
-        )
+        role = self.need.get("GET" if request.method == "HEAD" else request.method)
+        if role is None:
+            raise ImproperlyConfigured(f"{type(self).__name__}.need names no role for {request.method}.")
+        return project_get_for_user(user=request.user, workspace_id=wid, project_id=pid, need=role)
 
 
 class BucketListApi(StorageApi):
@@ -65,12 +65,10 @@ class ConnectionListApi(StorageApi):
                                        trim_whitespace=False)
 
     @extend_schema(tags=TAG, operation_id="storage_connections_list",
-                   responses={200: ConnectionSerializer(many=True), 401: ERRORS[401], 404: ERRORS[404]})
+                   responses={200: ConnectionSerializer(many=True), **errors(401, 404)})
     def get(self, request, wid, pid):
         project = self.project(request, wid, pid)
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(selectors.connection_list(project=project), request, view=self)
-        return paginator.get_paginated_response(ConnectionSerializer(page, many=True).data)
+        return paginated_response(self, request, selectors.connection_list(project=project), ConnectionSerializer)
 
     @extend_schema(tags=TAG, operation_id="storage_connections_create", request=InputSerializer,
                    responses={201: ConnectionSerializer, **STORAGE_ERRORS})
@@ -86,14 +84,14 @@ class ConnectionDetailApi(StorageApi):
     need = {"GET": Role.VIEWER, "DELETE": Role.ADMIN}
 
     @extend_schema(tags=TAG, operation_id="storage_connections_retrieve",
-                   responses={200: ConnectionSerializer, 401: ERRORS[401], 404: ERRORS[404]})
+                   responses={200: ConnectionSerializer, **errors(401, 404)})
     def get(self, request, wid, pid, cid):
         project = self.project(request, wid, pid)
         connection = selectors.connection_get(project=project, connection_id=cid)
         return Response(ConnectionSerializer(connection).data)
 
     @extend_schema(tags=TAG, operation_id="storage_connections_destroy",
-                   responses={204: None, 401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404]})
+                   responses={204: None, **errors(401, 403, 404)})
     def delete(self, request, wid, pid, cid):
         project = self.project(request, wid, pid)
         connection = selectors.connection_get(project=project, connection_id=cid)

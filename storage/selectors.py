@@ -11,9 +11,15 @@ from django.http import Http404
 from storage.backends import BucketInfo, Listing, ObjectInfo, get_backend
 from storage.models import StorageConnection
 from storage.validation import bucket_name_validate, is_within, object_name_validate, prefix_normalize
+from workspaces.selectors import count_subquery
 
 NOT_LINKED = "This bucket is not linked to the project."
 OUTSIDE = "This path lies outside the bucket's linked prefixes."
+
+
+def connection_count_subquery():
+    """Each project's number of connections, for annotating a Project queryset."""
+    return count_subquery(StorageConnection.objects.all(), field="project")
 
 
 def connection_list(*, project):

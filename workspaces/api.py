@@ -5,24 +5,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.serializers import UserSerializer
-from omx.api_docs import ERRORS
+from omx.api import errors, paginated_response
 from omx.exceptions import Gone
 from omx.pagination import PageNumberPagination
 from workspaces import selectors, services
 from workspaces.models import Role, role_at_least
 
 TAG = ["workspaces"]
-
-
-def paginated_response(view, request, queryset, serializer_class):
-    """One page of `queryset`, DRF-style: {count, next, previous, results}."""
-    paginator = view.pagination_class()
-    page = paginator.paginate_queryset(queryset, request, view=view)
-    return paginator.get_paginated_response(serializer_class(page, many=True).data)
-
-
-def errors(*codes):
-    return {code: ERRORS[code] for code in codes}
 
 
 # --- Shared objects of the contract ------------------------------------------------
@@ -212,13 +201,9 @@ class InvitationListApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         email = serializers.EmailField(max_length=254)
+        # The choices document the rule; invitation_create enforces it.
         role = serializers.ChoiceField(choices=[(r.value, r.label) for r in Role.invitable()],
                                        help_text="admin, member or viewer (not owner).")
-
-        def validate_role(self, role):
-            if role not in Role.invitable():
-                raise serializers.ValidationError("An invitation can carry the role admin, member or viewer.")
-            return role
 
     @extend_schema(tags=TAG, operation_id="workspaces_invitations_list",
                    responses={200: InvitationSerializer(many=True), **errors(401, 403, 404)})

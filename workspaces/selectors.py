@@ -2,24 +2,14 @@
 outsider gets Http404 (existence is not revealed), a member whose role is
 too low gets PermissionDenied."""
 
-import uuid
-
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
+from omx.ids import as_uuid
 from workspaces.models import ActivityEvent, Invitation, Membership, Role, Workspace, role_at_least
-
-
-def as_uuid(value) -> uuid.UUID | None:
-    if isinstance(value, uuid.UUID):
-        return value
-    try:
-        return uuid.UUID(str(value))
-    except (TypeError, ValueError, AttributeError):
-        return None
 
 
 def count_subquery(queryset, *, field: str = "workspace", outer: str = "pk"):
@@ -139,6 +129,15 @@ def invitation_get_by_token(*, token) -> Invitation:
     if invitation is None:
         raise Http404("Unknown invitation.")
     return invitation
+
+
+def invitation_pending_exists_for_email(*, email: str) -> bool:
+    """Whether some workspace awaits this address (sign-up by invitation)."""
+    from django.db.models.functions import Lower
+
+    # Lower(email), like the table's index, so the lookup stays an index scan.
+    pending = pending_invitations().alias(email_lower=Lower("email"))
+    return pending.filter(email_lower=email.strip().lower()).exists()
 
 
 def is_member(*, user, workspace) -> bool:

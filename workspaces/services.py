@@ -9,7 +9,6 @@ on the workspace where two requests could race.
 import hashlib
 import logging
 import secrets
-import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -22,7 +21,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from accounts.models import display_name
 from omx.exceptions import Conflict, Gone
+from omx.ids import as_uuid
 from workspaces.models import (
     ActivityEvent, Invitation, Membership, Role, Workspace, can_manage_member, role_at_least, role_max,
 )
@@ -58,18 +59,10 @@ def clean_name_and_description(*, name=None, description=None) -> dict:
     return cleaned
 
 
-def _looks_like_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
-
-
 def slug_base(name: str, *, fallback: str, max_length: int = 100) -> str:
     base = slugify(name)[:max_length].strip("-") or fallback
     # Pages accept a slug or an id in the same place: a slug never looks like an id.
-    if _looks_like_uuid(base):
+    if as_uuid(base) is not None:
         base = f"{fallback[0]}-{base}"
     return base
 
@@ -98,10 +91,6 @@ def create_with_unique_slug(*, queryset, name: str, fallback: str, create, attem
             if not queryset.filter(slug=slug).exists():
                 raise  # another constraint: not ours to retry
     raise Conflict("Could not allocate a unique address for this name; try again.", "slug_conflict")
-
-
-def _display(user) -> str:
-    return user.display_name if user is not None else "Someone"
 
 
 # --- Activity ----------------------------------------------------------------
@@ -151,7 +140,7 @@ def workspace_create(*, user, name: str, description: str = "") -> Workspace:
     membership = Membership.objects.create(user=user, workspace=workspace, role=Role.OWNER)
     activity_record(
         workspace=workspace, actor=user, verb=Verb.WORKSPACE_CREATED,
-        summary=f"{_display(user)} created the workspace {workspace.name}",
+        summary=f"{display_name(user)} created the workspace {workspace.name}",
         payload={"name": workspace.name},
     )
     workspace.membership, workspace.role = membership, membership.role
@@ -168,9 +157,9 @@ def workspace_update(*, workspace, actor, name=None, description=None) -> Worksp
     payload = {"fields": sorted(changes)}
     if "name" in changes:
         payload.update({"old_name": workspace.name, "name": changes["name"]})
-        summary = f"{_display(actor)} renamed the workspace {workspace.name} to {changes['name']}"
+        summary = f"{display_name(actor)} renamed the workspace {workspace.name} to {changes['name']}"
     else:
-        summary = f"{_display(actor)} updated the workspace description"
+        summary = f"{display_name(actor)} updated the workspace description"
     Workspace.objects.filter(pk=workspace.pk).update(**changes)
     for field, value in changes.items():
         setattr(workspace, field, value)
@@ -195,7 +184,7 @@ def workspace_join_code_rotate(*, workspace, actor) -> str:
     workspace.join_code = code
     activity_record(
         workspace=workspace, actor=actor, verb=Verb.WORKSPACE_UPDATED,
-        summary=f"{_display(actor)} created a new join link",
+        summary=f"{display_name(actor)} created a new join link",
         payload={"fields": ["join_code"], "join_code": "rotated"},
     )
     return code
@@ -209,7 +198,7 @@ def workspace_join_code_disable(*, workspace, actor) -> None:
     workspace.join_code = None
     activity_record(
         workspace=workspace, actor=actor, verb=Verb.WORKSPACE_UPDATED,
-        summary=f"{_display(actor)} switched the join link off",
+        summary=f"{display_name(actor)} switched the join link off",
         payload={"fields": ["join_code"], "join_code": "disabled"},
     )
 
@@ -230,7 +219,7 @@ def workspace_join(*, user, code: str) -> tuple[Workspace, bool]:
         if created:
             activity_record(
                 workspace=workspace, actor=user, verb=Verb.MEMBER_JOINED,
-                summary=f"{_display(user)} joined with the join link",
+                summary=f"{display_name(user)} joined with the join link",
                 payload={"user_id": str(user.pk), "via": "code", "role": membership.role},
             )
     return workspace, created
@@ -249,10 +238,9 @@ def _memberships(workspace, *user_ids) -> dict:
 
 
 def _parse_user_id(user_id):
-    try:
-        return user_id if isinstance(user_id, uuid.UUID) else uuid.UUID(str(user_id))
-    except ValueError:
-        raise Http404("No such member.") from None
+    if (parsed := as_uuid(user_id)) is None:
+        raise Http404("No such member.")
+    return parsed
 
 
 def _check_manage(actor_role, target_role, new_role=None) -> None:
@@ -292,7 +280,7 @@ def member_role_change(*, workspace, actor, user_id, role) -> Membership:
     target.save(update_fields=["role"])
     activity_record(
         workspace=workspace, actor=actor, verb=Verb.MEMBER_ROLE_CHANGED,
-        summary=f"{_display(actor)} changed {_display(target.user)}'s role from {old} to {role}",
+        summary=f"{display_name(actor)} changed {display_name(target.user)}'s role from {old} to {role}",
         payload={"user_id": str(user_id), "old_role": old, "role": role},
     )
     return target
@@ -313,7 +301,7 @@ def member_remove(*, workspace, actor, user_id) -> None:
     target.delete()
     activity_record(
         workspace=workspace, actor=actor, verb=Verb.MEMBER_REMOVED,
-        summary=f"{_display(actor)} removed {_display(target.user)}",
+        summary=f"{display_name(actor)} removed {display_name(target.user)}",
         payload={"user_id": str(user_id), "role": target.role},
     )
 
@@ -328,7 +316,7 @@ def workspace_leave(*, workspace, user) -> None:
     membership.delete()
     activity_record(
         workspace=workspace, actor=user, verb=Verb.MEMBER_LEFT,
-        summary=f"{_display(user)} left the workspace",
+        summary=f"{display_name(user)} left the workspace",
         payload={"user_id": str(user.pk), "role": membership.role},
     )
 
@@ -387,7 +375,7 @@ def invitation_create(*, workspace, actor, email: str, role: str, base_url: str 
         )
         activity_record(
             workspace=workspace, actor=actor, verb=Verb.INVITATION_SENT,
-            summary=f"{_display(actor)} invited {email} as {role}",
+            summary=f"{display_name(actor)} invited {email} as {role}",
             payload={"invitation_id": str(invitation.pk), "email": email, "role": role},
         )
     accept_url = invitation_accept_url(token=token, base_url=base_url)
@@ -407,7 +395,7 @@ def invitation_revoke(*, workspace, actor, invitation_id) -> None:
     invitation.save(update_fields=["status"])
     activity_record(
         workspace=workspace, actor=actor, verb=Verb.INVITATION_REVOKED,
-        summary=f"{_display(actor)} revoked the invitation for {invitation.email}",
+        summary=f"{display_name(actor)} revoked the invitation for {invitation.email}",
         payload={"invitation_id": str(invitation.pk), "email": invitation.email},
     )
 
@@ -450,12 +438,12 @@ def invitation_accept(*, user, token: str) -> Workspace:
             if created:
                 activity_record(
                     workspace=workspace, actor=user, verb=Verb.MEMBER_JOINED,
-                    summary=f"{_display(user)} joined by invitation",
+                    summary=f"{display_name(user)} joined by invitation",
                     payload={"user_id": str(user.pk), "via": "invitation", "role": membership.role},
                 )
             activity_record(
                 workspace=workspace, actor=user, verb=Verb.INVITATION_ACCEPTED,
-                summary=f"{_display(user)} accepted the invitation as {membership.role}",
+                summary=f"{display_name(user)} accepted the invitation as {membership.role}",
                 payload={"invitation_id": str(invitation.pk), "role": membership.role, "old_role": old_role},
             )
     if expired:  # raised after the commit, so the status change sticks

@@ -13,7 +13,7 @@ from conftest import missing_service
 from omx.testing.gcs import FakeGcs, fake_gcs_binary, write_service_account_key
 from omx.testing.servers import AppServer
 from omx.testing.servers import http_json as call
-from storage.backends.baseline import emulator_client
+from storage.backends.gcs import GcsBackend
 
 PASSWORD = "storage outage passphrase 1"
 GCS_TIMEOUT = 1.0
@@ -22,9 +22,9 @@ SLACK = 1.5
 
 
 def create_bucket(fake: FakeGcs, name: str) -> None:
-    client = emulator_client(fake.url, "omx-fault")
-    client.create_bucket(name)
-    client.bucket(name).blob("docs/readme.txt").upload_from_string(b"hello", content_type="text/plain")
+    backend = GcsBackend(project_id="omx-fault", credentials_path=None, emulator_host=fake.url, timeout=5)
+    backend.create_bucket(name=name)
+    backend.upload_bytes(bucket=name, name="docs/readme.txt", data=b"hello", content_type="text/plain")
 
 
 @pytest.fixture

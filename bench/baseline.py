@@ -1,7 +1,8 @@
 """The same storage calls made directly with google-cloud-storage, without
 omX around them: the baseline `make bench` divides omX's figures by.
 
-Kept here because nothing outside storage/backends/ imports google.cloud.
+The one place outside storage/backends/ that imports google.cloud: a
+benchmark's baseline is, by definition, the bare client.
 """
 
 from datetime import timedelta
