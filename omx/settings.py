@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "workspaces",
     "projects",
     "storage",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -351,6 +352,13 @@ STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="") or (
 )
 if STORAGE_BACKEND not in {"gcs", "local"}:
     raise ImproperlyConfigured(f"STORAGE_BACKEND={STORAGE_BACKEND!r}: use 'gcs' or 'local'.")
+# Background work (storage jobs) runs on Django's task framework with the
+# database backend: `python manage.py db_worker` processes, any number, on any
+# machine sharing the database. A job's worker renews its lease with every
+# progress write; a job whose lease is older than this is taken over by
+# another worker (a worker killed mid-job leaves its task row RUNNING).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+STORAGE_JOB_LEASE_SECONDS = env.float("STORAGE_JOB_LEASE_SECONDS", default=60)
 STORAGE_LOCAL_ROOT = Path(env.str("STORAGE_LOCAL_ROOT", default=str(BASE_DIR / "var" / "storage")))
 STORAGE_LOCAL_MAX_UPLOAD_BYTES = env.int("STORAGE_LOCAL_MAX_UPLOAD_BYTES", default=5 * 1024**3)
 

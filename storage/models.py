@@ -97,3 +97,73 @@ class BucketGrant(models.Model):
         from storage.backends import uri
 
         return uri(self.bucket_name, self.prefix)
+
+
+class StorageJob(models.Model):
+    """Work on many objects (delete, copy, move) that a `db_worker` runs in the
+    background. The row is the job's whole state: what to do, how far it got
+    (`cursor`, `pending`), who runs it (`lease_token`, `heartbeat_at`) and what
+    came of it, so any worker can pick it up where another stopped."""
+
+    class Kind(models.TextChoices):
+        DELETE = "delete"
+        COPY = "copy"
+        MOVE = "move"
+
+    class State(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+        CANCELLED = "cancelled"
+
+    class OnConflict(models.TextChoices):
+        SKIP = "skip"
+        OVERWRITE = "overwrite"
+
+    FINISHED = (State.SUCCEEDED, State.FAILED, State.CANCELLED)
+    MAX_ERRORS = 100
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="storage_jobs")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
+    bucket = models.CharField(max_length=222)
+    sources = models.JSONField(default=list)
+    # {"bucket", "prefix"} (into a folder) or {"bucket", "name"} (rename); null for a delete.
+    destination = models.JSONField(null=True, blank=True)
+    on_conflict = models.CharField(max_length=16, choices=OnConflict.choices, default=OnConflict.SKIP)
+    done = models.PositiveBigIntegerField(default=0)
+    skipped = models.PositiveBigIntegerField(default=0)
+    failed = models.PositiveBigIntegerField(default=0)
+    total = models.PositiveBigIntegerField(null=True, blank=True)  # null until the sources are listed
+    errors = models.JSONField(default=list, blank=True)  # the first MAX_ERRORS [{"name", "detail"}]
+    cancel_requested = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Execution state: the worker holding the job renews `heartbeat_at` with
+    # every progress write; `cursor` is how far the listing was read and
+    # `pending` the names read but not yet counted, so a worker taking over
+    # redoes at most those.
+    lease_token = models.CharField(max_length=64, blank=True, default="")
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    cursor = models.JSONField(default=dict, blank=True)
+    pending = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["project", "-created_at"], name="storage_job_project_recent"),
+            models.Index(fields=["state", "heartbeat_at"], name="storage_job_state_heartbeat"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.bucket} ({self.state})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in self.FINISHED

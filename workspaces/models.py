@@ -155,6 +155,8 @@ class ActivityEvent(models.Model):
         STORAGE_UNLINKED = "storage.unlinked"
         STORAGE_FOLDER_CREATED = "storage.folder_created"
         STORAGE_OBJECTS_DELETED = "storage.objects_deleted"
+        STORAGE_OBJECTS_COPIED = "storage.objects_copied"
+        STORAGE_OBJECTS_MOVED = "storage.objects_moved"
 
     # Sequential id: events are never exposed by id, and it breaks ties
     # between events written in the same instant.
