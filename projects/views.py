@@ -7,13 +7,13 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from accounts.forms import add_service_errors
-from omx.htmx import redirect_htmx
+from omx.forms import add_service_errors
+from omx.htmx import redirect_htmx, render_page
 from projects import selectors, services
 from projects.forms import ProjectForm
 from workspaces.models import Role, role_at_least
 from workspaces.selectors import workspace_get_by_ref_for_user
-from workspaces.views import _render_detail, render_page
+from workspaces.views import render_workspace_detail
 
 DETAIL = "projects/detail.html"
 
@@ -64,7 +64,7 @@ def project_create(request, ref):
         for error in [e for errors in form.errors.values() for e in errors]:
             messages.error(request, error)
         return redirect("workspaces:detail", workspace.slug)
-    return _render_detail(request, workspace, partial="projects", project_form=form)
+    return render_workspace_detail(request, workspace, partial="projects", project_form=form)
 
 
 @login_required

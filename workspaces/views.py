@@ -5,62 +5,25 @@ named partial (`page.html#name`) instead of the whole page."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
-from accounts.forms import add_service_errors
 from omx.exceptions import ApplicationError
-from omx.htmx import redirect_htmx
+from omx.forms import add_service_errors
+from omx.htmx import paginate, redirect_htmx, render_page
 from projects.forms import ProjectForm
 from projects.selectors import project_list
 from workspaces import selectors, services
 from workspaces.forms import InvitationForm, MemberRoleForm, WorkspaceForm
 from workspaces.models import Role, role_at_least
 
-PAGE_SIZE = 25
 DETAIL = "workspaces/detail.html"
 
 
-# --- Helpers shared with the projects pages -----------------------------------------
-
-
-def paginate(request, object_list, *, param="page", total=None, per_page=PAGE_SIZE):
-    """A page of `object_list` (still lazy: one query when iterated). Pass
-    `total` when the count is already known, to skip the COUNT query."""
-    paginator = Paginator(object_list, per_page)
-    if total is not None:
-        paginator.count = total  # a cached_property: set, it is never queried
-    page = paginator.get_page(request.GET.get(param))
-    query = request.GET.copy()
-
-    def url(number):
-        query[param] = number
-        return "?" + query.urlencode()
-
-    page.prev_url = url(page.previous_page_number()) if page.has_previous() else None
-    page.next_url = url(page.next_page_number()) if page.has_next() else None
-    return page
-
-
-def render_page(request, template, context, *, partials=(), partial=None, status=200):
-    """The whole page, or for htmx one of its partials plus the pending
-    messages (swapped out of band into the page's #messages)."""
-    if request.htmx.history_restore_request:
-        partial = None
-    elif request.htmx and partial is None and request.htmx.target in partials:
-        partial = request.htmx.target
-    if not (request.htmx and partial):
-        return render(request, template, context, status=status)
-    html = render_to_string(f"{template}#{partial}", context, request)
-    if request.method == "POST":
-        html += render_to_string("workspaces/messages_oob.html", {}, request)
-    return HttpResponse(html, status=status)
+# --- Helpers ------------------------------------------------------------------------
 
 
 def login_urls(request) -> dict:
@@ -132,7 +95,9 @@ def _detail_context(request, workspace, **extra) -> dict:
     return context
 
 
-def _render_detail(request, workspace, partial=None, status=200, **extra):
+def render_workspace_detail(request, workspace, partial=None, status=200, **extra):
+    """The workspace page or one of its sections; the projects pages answer
+    with it too (a project created from it)."""
     return render_page(
         request, DETAIL, _detail_context(request, workspace, **extra),
         partials=("projects", "members", "invitations", "join-link", "header"), partial=partial, status=status,
@@ -148,7 +113,7 @@ def _after_action(request, workspace, partial, **extra):
     page header refresh its counts; otherwise back to the page."""
     if request.htmx:
         workspace = selectors.workspace_get_for_user(user=request.user, workspace_id=workspace.pk)
-        response = _render_detail(request, workspace, partial=partial, **extra)
+        response = render_workspace_detail(request, workspace, partial=partial, **extra)
         return response if partial == "header" else trigger_client_event(response, "workspace-changed")
     return redirect("workspaces:detail", workspace.slug)
 
@@ -158,7 +123,7 @@ def workspace_detail(request, ref):
     workspace = _workspace(request, ref)
     if ref != workspace.slug:
         return redirect("workspaces:detail", workspace.slug)
-    return _render_detail(request, workspace, editing=request.GET.get("edit") == "1" and
+    return render_workspace_detail(request, workspace, editing=request.GET.get("edit") == "1" and
                           role_at_least(workspace.role, Role.ADMIN))
 
 
@@ -175,7 +140,7 @@ def workspace_update(request, ref):
         else:
             messages.success(request, "Workspace saved.")
             return _after_action(request, workspace, "header")
-    return _render_detail(request, workspace, partial="header", editing=True, settings_form=form)
+    return render_workspace_detail(request, workspace, partial="header", editing=True, settings_form=form)
 
 
 @login_required
@@ -244,14 +209,19 @@ def member_role(request, ref, user_id):
 @require_POST
 def member_remove(request, ref, user_id):
     workspace = _workspace(request, ref, need=Role.ADMIN)
-    if user_id == request.user.pk:
-        return workspace_leave(request, ref)
     member = selectors.member_get(workspace=workspace, user_id=user_id)
+    # The service makes removing oneself a leave; this only words the answer.
+    left = member.user_id == request.user.pk
     try:
         services.member_remove(workspace=workspace, actor=request.user, user_id=user_id)
     except ApplicationError as exc:
         messages.error(request, exc.detail)
+        if left:
+            return redirect_htmx(request, "workspaces:detail", workspace.slug)
     else:
+        if left:
+            messages.success(request, f"You left {workspace.name}.")
+            return redirect_htmx(request, "workspaces:list")
         messages.success(request, f"{member.user.display_name} was removed from the workspace.")
     return _after_action(request, workspace, "members")
 
@@ -282,7 +252,7 @@ def invitation_create(request, ref):
         for error in [e for errors in form.errors.values() for e in errors]:
             messages.error(request, error)
         return redirect("workspaces:detail", workspace.slug)
-    return _render_detail(request, workspace, partial="invitations", invite_form=form)
+    return render_workspace_detail(request, workspace, partial="invitations", invite_form=form)
 
 
 @login_required

@@ -1,0 +1,119 @@
+"""Where the Files page is: the state its URL carries (connection, prefix,
+filter, view, sort), resolved through the storage selectors, and the URLs
+that change one part of it."""
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+
+from storage import selectors
+from storage.problems import page_problem, problem
+from storage.rules import SORTS, VIEWS
+from storage.validation import is_within
+
+
+def project_kwargs(project) -> dict:
+    return {"workspace": project.workspace.slug, "project": project.slug}
+
+
+@dataclass
+class Browse:
+    """The state a browser URL carries: which connection, which prefix, and how
+    the listing is filtered, viewed and sorted."""
+
+    base: str
+    connections: list
+    connection: object = None
+    prefix: str = ""
+    q: str = ""
+    view: str = "list"
+    sort: str = "name"
+    dir: str = "asc"
+    problem: dict | None = None
+
+    @property
+    def bucket(self) -> str:
+        return self.connection.bucket_name if self.connection else ""
+
+    @property
+    def root(self) -> str:
+        return self.connection.prefix if self.connection else ""
+
+    def params(self, **changes) -> dict:
+        values = {
+            "c": str(self.connection.pk) if self.connection else None,
+            "prefix": self.prefix if self.connection and self.prefix != self.root else None,
+            "q": self.q, "view": self.view if self.view != "list" else None,
+            "sort": self.sort if self.sort != "name" else None, "dir": self.dir if self.dir != "asc" else None,
+        }
+        values.update(changes)
+        return {k: v for k, v in values.items() if v not in (None, "")}
+
+    def url(self, **changes) -> str:
+        params = self.params(**changes)
+        if "prefix" in changes and changes["prefix"] == self.root:
+            params.pop("prefix", None)
+        query = urlencode(params, safe="/")
+        return f"{self.base}?{query}" if query else self.base
+
+
+NOT_LINKED = problem("No such bucket link", "This bucket is not (or no longer) linked to the project.", 404)
+
+
+def browse(project, params) -> Browse:
+    """The state `params` (a QueryDict) ask for; what cannot be shown is the
+    state's `problem`, never an exception."""
+    base = reverse("storage:browser", kwargs=project_kwargs(project))
+    connections = list(selectors.connection_list(project=project))
+    state = Browse(
+        base=base, connections=connections,
+        q=params.get("q", "")[:1024],
+        view=params.get("view") if params.get("view") in VIEWS else "list",
+        sort=params.get("sort") if params.get("sort") in SORTS else "name",
+        dir="desc" if params.get("dir") == "desc" else "asc",
+    )
+    with page_problem(title="Outside the linked folders", status=403, invalid=("Not a valid path", 400),
+                      missing=NOT_LINKED) as caught:
+        _locate(project, state, prefix=params.get("prefix"), bucket=params.get("bucket"), cid=params.get("c"))
+    state.problem = caught.problem
+    return state
+
+
+def _locate(project, state: Browse, *, prefix, bucket, cid) -> None:
+    connections = state.connections
+    if cid:
+        connection = selectors.connection_get(project=project, connection_id=cid)
+    elif bucket:
+        candidates = [c for c in connections if c.bucket_name == bucket]
+        if not candidates:
+            raise PermissionDenied(selectors.NOT_LINKED)
+        inside = [c for c in candidates if prefix is None or is_within(prefix, c.prefix)]
+        connection = max(inside or candidates, key=lambda c: len(c.prefix))
+    else:
+        connection = connections[0] if connections else None
+    if connection is None:
+        return
+    state.connection = connection
+    state.prefix = connection.prefix
+    resolved = selectors.prefix_resolve(
+        project=project, bucket=connection.bucket_name, prefix=connection.prefix if prefix is None else prefix
+    )
+    if not is_within(resolved, connection.prefix):
+        # Inside another link of the same bucket: show it under that one.
+        state.connection = max(
+            (c for c in connections if c.bucket_name == connection.bucket_name and is_within(resolved, c.prefix)),
+            key=lambda c: len(c.prefix),
+        )
+    state.prefix = resolved
+
+
+def crumbs(state: Browse) -> list[dict]:
+    root = state.connection.prefix
+    trail = [{"label": state.connection.root_label, "url": state.url(prefix=root, q="")}]
+    walked = root
+    for segment in state.prefix[len(root):].rstrip("/").split("/") if state.prefix != root else []:
+        walked += segment + "/"
+        trail.append({"label": segment, "url": state.url(prefix=walked, q="")})
+    return trail

@@ -1,0 +1,218 @@
+"""What the Files page shows: the page context, the listing's rows, file
+kinds (for icons and previews) and a file's details with its preview."""
+
+import codecs
+import json
+import mimetypes
+from urllib.parse import urlencode
+
+from django.urls import reverse
+
+from storage import selectors, services
+from storage.backends.base import basename, folder_name
+from storage.browse import Browse, crumbs, project_kwargs
+from storage.forms import FolderForm, LinkBucketForm
+from storage.problems import page_problem
+from storage.rules import FIRST_DIR, PAGE_SIZE, SORTS, VIEWS
+from workspaces.models import Role, role_at_least
+
+TEXT_PREVIEW_BYTES = 64 * 1024
+THUMBNAIL_MAX_BYTES = 20 * 1024 * 1024  # bigger images show an icon: GCS makes no thumbnails
+TEXT_TYPES = {
+    "application/json", "application/x-ndjson", "application/ld+json", "application/xml", "application/javascript",
+    "application/x-javascript", "application/ecmascript", "application/x-yaml", "application/yaml",
+    "application/toml", "application/csv", "application/sql", "application/x-sh", "application/x-python",
+    "application/x-sql", "application/geo+json",
+}
+TEXT_EXTENSIONS = {
+    ".txt", ".md", ".markdown", ".csv", ".tsv", ".json", ".jsonl", ".ndjson", ".log", ".yaml", ".yml", ".toml",
+    ".ini", ".cfg", ".conf", ".xml", ".py", ".js", ".ts", ".sh", ".sql", ".r", ".rst", ".tex", ".html", ".css",
+    ".fasta", ".fa", ".fastq", ".vcf", ".bed", ".gff", ".gtf", ".sam",
+}
+ARCHIVE_TYPES = {"application/zip", "application/gzip", "application/x-gzip", "application/x-tar",
+                 "application/x-7z-compressed", "application/x-bzip2", "application/x-xz", "application/zstd"}
+GENERIC_TYPES = {"", "application/octet-stream", "binary/octet-stream"}
+
+
+# --- The page ------------------------------------------------------------------
+
+
+def page_context(request, project, state: Browse, **extra) -> dict:
+    kwargs = project_kwargs(project)
+    context = {
+        "project": project, "workspace": project.workspace, "role": project.role,
+        "can_write": role_at_least(project.role, Role.MEMBER),
+        "is_admin": role_at_least(project.role, Role.ADMIN),
+        "state": state, "connection": state.connection, "connections": state.connections,
+        "bucket": state.bucket, "prefix": state.prefix, "q": state.q, "view": state.view,
+        "sort": state.sort, "dir": state.dir, "sort_label": SORTS[state.sort],
+        "problem": state.problem,
+        "here_url": state.url(),
+        "upload_api": reverse("api:storage-upload-url", args=[project.workspace.pk, project.pk]),
+        "check_url": reverse("storage:upload-check", kwargs=kwargs),
+        "delete_url": reverse("storage:delete", kwargs=kwargs),
+        "folder_url": reverse("storage:folder-create", kwargs=kwargs),
+        "link_url": reverse("storage:link", kwargs=kwargs),
+        "connect_url": reverse("storage:connection-create", kwargs=kwargs),
+        "buckets_url": reverse("storage:buckets", kwargs=kwargs),
+        "project_url": reverse("projects:detail", kwargs={"ref": project.workspace.slug, "slug": project.slug}),
+    }
+    if state.connection:
+        context["crumbs"] = crumbs(state)
+        context["view_urls"] = {v: state.url(view=v) for v in VIEWS}
+        context["sort_urls"] = {
+            key: state.url(sort=key, dir=({"asc": "desc", "desc": "asc"}[state.dir] if state.sort == key
+                                          else FIRST_DIR[key]))
+            for key in SORTS
+        }
+    context["connection_rows"] = [
+        {"connection": c, "url": f"{state.base}?{urlencode({'c': c.pk})}",
+         "active": state.connection is not None and c.pk == state.connection.pk,
+         "unlink_url": reverse("storage:connection-delete", kwargs={**kwargs, "connection_id": c.pk})}
+        for c in state.connections
+    ]
+    context["link_form"] = LinkBucketForm()
+    context["folder_form"] = FolderForm()
+    context.update(extra)
+    return context
+
+
+def listing_load(request, project, state: Browse, page_token: str | None, context: dict) -> None:
+    """Fill `context` with one page of the listing (one storage call) or the problem."""
+    if state.connection is None or state.problem:
+        return
+    with page_problem(context, "problem", title="Outside the linked folders", status=403,
+                      invalid=("Cannot filter by that", 400)) as caught:
+        prefix, listing = selectors.objects_list(
+            project=project, bucket=state.bucket, prefix=state.prefix, page_token=page_token,
+            page_size=PAGE_SIZE, starts_with=state.q,
+        )
+        rows = _rows(request, project, state, listing)
+    if caught.problem:
+        return
+    context["rows"] = rows
+    context["next_page_token"] = listing.next_page_token
+    if listing.next_page_token:
+        context["more_url"] = state.url(page_token=listing.next_page_token)
+    context["page_start"] = bool(page_token)
+
+
+# --- Kinds of file -----------------------------------------------------------------
+
+
+def _essence(content_type: str, name: str) -> str:
+    essence = (content_type or "").split(";", 1)[0].strip().lower()
+    if essence in GENERIC_TYPES:
+        guessed = mimetypes.guess_type(name)[0]
+        if guessed:
+            return guessed
+    return essence
+
+
+def _extension(name: str) -> str:
+    base = basename(name).lower()
+    return base[base.rfind("."):] if "." in base else ""
+
+
+def file_kind(content_type: str, name: str) -> str:
+    essence = _essence(content_type, name)
+    if essence.startswith("image/"):
+        return "image"
+    if essence == "application/pdf":
+        return "pdf"
+    if essence.startswith("audio/"):
+        return "audio"
+    if essence.startswith("video/"):
+        return "video"
+    if essence in ARCHIVE_TYPES:
+        return "archive"
+    if (essence.startswith("text/") or essence in TEXT_TYPES or essence.endswith(("+json", "+xml"))
+            or _extension(name) in TEXT_EXTENSIONS):
+        return "text"
+    return "file"
+
+
+# --- Rows, previews ---------------------------------------------------------
+
+
+def _rows(request, project, state: Browse, listing) -> list[dict]:
+    prefix = state.prefix
+    rows = [
+        {"kind": "folder", "icon": "folder", "name": f.prefix, "label": f.name, "size": None,
+         "type": "Folder", "updated": None, "url": state.url(prefix=f.prefix, q=""),
+         "details_url": state.url(object=f.prefix)}
+        for f in listing.folders
+    ]
+    files = []
+    download_base = reverse("storage:download", kwargs=project_kwargs(project))  # once, not per row
+    for obj in listing.objects:
+        url = state.url(object=obj.name)
+        files.append({
+            "kind": "file", "icon": file_kind(obj.content_type, obj.name), "name": obj.name,
+            "label": obj.name[len(prefix):] if obj.name.startswith(prefix) else obj.name,
+            "size": obj.size, "type": obj.content_type, "updated": obj.updated,
+            "url": url, "details_url": url,
+            "download": f"{download_base}?{urlencode({'c': state.connection.pk, 'name': obj.name})}",
+            "thumb": None,
+        })
+    if state.view == "grid":
+        wanted = [f["name"] for f in files if f["icon"] == "image" and f["size"] <= THUMBNAIL_MAX_BYTES]
+        signed = services.inline_urls_issue(user=request.user, project=project, bucket=state.bucket, names=wanted)
+        for f in files:
+            if f["name"] in signed:
+                f["thumb"] = signed[f["name"]].url
+    reverse_order = state.dir == "desc"
+    if state.sort == "size":
+        files.sort(key=lambda f: (f["size"], f["label"]), reverse=reverse_order)
+    elif state.sort == "modified":
+        files.sort(key=lambda f: (f["updated"].timestamp() if f["updated"] else 0, f["label"]), reverse=reverse_order)
+    elif reverse_order:
+        files.reverse()
+    if reverse_order and state.sort == "name":
+        rows.reverse()
+    return rows + files
+
+
+def _decode_text(data: bytes, complete: bool) -> str | None:
+    if b"\x00" in data:
+        return None  # binary: no text preview
+    # A character cut by the 64 KiB limit is left out, not shown as garbage.
+    return codecs.getincrementaldecoder("utf-8")(errors="replace").decode(data, final=complete)
+
+
+def object_details(request, project, state: Browse, name: str) -> dict:
+    bucket = state.bucket
+    if name.endswith("/"):
+        prefix = selectors.prefix_resolve(project=project, bucket=bucket, prefix=name)
+        return {"kind": "folder", "name": prefix, "label": folder_name(prefix) if prefix else bucket,
+                "url": state.url(prefix=prefix, q="")}
+    info = selectors.object_get(project=project, bucket=bucket, name=name)
+    kind = file_kind(info.content_type, info.name)
+    essence = _essence(info.content_type, info.name)
+    detail = {
+        "kind": "file", "icon": kind, "name": info.name, "label": basename(info.name), "info": info,
+        "preview": None,
+        "download": f"{reverse('storage:download', kwargs=project_kwargs(project))}?"
+                    f"{urlencode({'c': state.connection.pk, 'name': info.name})}",
+    }
+    if kind in ("image", "pdf", "audio", "video"):
+        url = services.inline_urls_issue(user=request.user, project=project, bucket=bucket, names=[name])[name].url
+        detail["preview"] = kind
+        detail["preview_url"] = url
+        # Our own origin (local backend): no frame, a new tab instead.
+        detail["same_origin"] = url.startswith("/")
+    elif kind == "text":
+        head = selectors.object_read_head(project=project, bucket=bucket, name=name, max_bytes=TEXT_PREVIEW_BYTES)
+        complete = len(head) >= info.size
+        text = _decode_text(head, complete)
+        if text is not None and complete and (essence.endswith("json") or _extension(name) == ".json"):
+            try:
+                text = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+            except ValueError:
+                pass
+        if text is not None:
+            detail["preview"] = "text"
+            detail["text"] = text
+            detail["truncated"] = not complete
+            detail["markup"] = essence in ("text/html", "application/xhtml+xml") or essence.endswith("+xml")
+    return detail
