@@ -7,15 +7,6 @@ from accounts.models import User
 from omx.exceptions import ApplicationError
 
 
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Show a service's ValidationError on the form's fields (or at the top)."""
-    if hasattr(exc, "error_dict"):
-        for field, messages in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, exc.messages)
-
-
 class SignupForm(forms.Form):
     full_name = forms.CharField(max_length=150, required=False, label="Full name")
     email = forms.EmailField(max_length=254)

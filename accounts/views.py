@@ -9,8 +9,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts import services
+from accounts.forms import LoginForm, PasswordResetRequestForm, ProfileForm, SignupForm
+from omx.forms import add_service_errors
 from omx.htmx import redirect_htmx
-from accounts.forms import LoginForm, PasswordResetRequestForm, ProfileForm, SignupForm, add_service_errors
 
 
 def _next_url(request, default="home"):
