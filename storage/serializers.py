@@ -1,3 +1,4 @@
+from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 
 from accounts.serializers import UserSerializer
@@ -50,3 +51,38 @@ def signed_url_payload(request, signed, *, with_headers: bool) -> dict:
         body["headers"] = signed.headers
     body["expires_at"] = serializers.DateTimeField().to_representation(signed.expires_at)
     return body
+
+
+class JobSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    kind = serializers.ChoiceField(choices=["delete", "copy", "move"])
+    state = serializers.ChoiceField(choices=["queued", "running", "succeeded", "failed", "cancelled"])
+    bucket = serializers.CharField()
+    sources = serializers.ListField(child=serializers.CharField())
+    destination = serializers.JSONField(
+        allow_null=True, help_text='{"bucket", "prefix"} (into a folder), {"bucket", "name"} (rename) or null.')
+    on_conflict = serializers.ChoiceField(choices=["skip", "overwrite"])
+    progress = inline_serializer("JobProgress", {
+        "done": serializers.IntegerField(), "skipped": serializers.IntegerField(),
+        "failed": serializers.IntegerField(),
+        "total": serializers.IntegerField(allow_null=True, help_text="Null until the sources have been listed."),
+    })
+    errors = inline_serializer("JobError", {"name": serializers.CharField(), "detail": serializers.CharField()},
+                               many=True)
+    created_by = UserSerializer(allow_null=True)
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+    def to_representation(self, job):
+        when = serializers.DateTimeField().to_representation
+        return {
+            "id": str(job.pk), "kind": job.kind, "state": job.state, "bucket": job.bucket,
+            "sources": job.sources, "destination": job.destination, "on_conflict": job.on_conflict,
+            "progress": {"done": job.done, "skipped": job.skipped, "failed": job.failed, "total": job.total},
+            "errors": job.errors[:100],
+            "created_by": UserSerializer(job.created_by).data if job.created_by else None,
+            "created_at": when(job.created_at),
+            "started_at": when(job.started_at) if job.started_at else None,
+            "finished_at": when(job.finished_at) if job.finished_at else None,
+        }

@@ -6,6 +6,7 @@ ever touches a Google type (or imports `google.cloud`).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
@@ -115,6 +116,17 @@ class StorageBackend(Protocol):
     ) -> SignedURL: ...
 
     def delete_objects(self, *, bucket: str, names: list[str]) -> tuple[list[str], list[str]]: ...
+
+    # Operations on many objects, for background jobs. `iter_names` yields a
+    # tree in the backend's own stable order, so that `after` (the last name
+    # handled) resumes it; `copy_object` answers False when it wrote nothing
+    # because the destination exists and `overwrite` is off.
+    def iter_names(self, *, bucket: str, prefix: str, after: str | None = None) -> Iterator[str]: ...
+
+    def copy_object(
+        self, *, bucket: str, name: str, dest_bucket: str, dest_name: str, overwrite: bool,
+        keepalive: Callable[[], None] | None = None,
+    ) -> bool: ...
 
     def create_folder(self, *, bucket: str, prefix: str) -> None: ...
 

@@ -47,11 +47,11 @@ from storage.backends.base import (
     validate_disposition,
     validate_page_size,
 )
+from storage.backends.gcs_bulk import GcsBulkOps
 from storage.validation import bucket_name_validate
 
 _SCOPES = ["https://www.googleapis.com/auth/cloud-platform"]
 _FOLDER_CONTENT_TYPE = "application/x-directory"
-_DELETE_WORKERS = 8
 
 # Signing without a private key goes through the IAM signBlob API, whose
 # google-cloud-storage helper takes no timeout: it runs here so the caller can
@@ -80,7 +80,10 @@ def _endpoint(host: str) -> str:
     return host if "://" in host else f"http://{host}"
 
 
-class GcsBackend:
+class GcsBackend(GcsBulkOps):
+    """The storage interface on GCS; operations on many objects (listing a
+    tree, copies, batched deletes) come from GcsBulkOps."""
+
     name = "gcs"
     scheme = "gs"
     bucket_name_validate = staticmethod(bucket_name_validate)
@@ -392,35 +395,6 @@ class GcsBackend:
                     "(grant it roles/iam.serviceAccountTokenCreator)."
                 ) from exc
             raise
-
-    def delete_objects(self, *, bucket: str, names: list[str]) -> tuple[list[str], list[str]]:
-        if not names:
-            return [], []
-        bucket_ref = self.client.bucket(bucket)
-
-        def delete_one(name: str) -> bool:
-            try:
-                bucket_ref.blob(name).delete(**self._call_kwargs())
-            except api_exceptions.NotFound:
-                return False
-            return True
-
-        deleted, not_found = [], []
-        with ThreadPoolExecutor(max_workers=min(_DELETE_WORKERS, len(names))) as pool:
-            futures = [pool.submit(delete_one, name) for name in names]
-            try:
-                with self._translate(
-                    permission="storage.objects.delete",
-                    resource=f"bucket {bucket}",
-                    missing=f"The bucket {bucket} does not exist.",
-                ):
-                    for name, future in zip(names, futures, strict=True):
-                        (deleted if future.result() else not_found).append(name)
-            except StorageError:
-                for future in futures:  # fail fast: an outage answers within the deadline
-                    future.cancel()
-                raise
-        return deleted, not_found
 
     def create_folder(self, *, bucket: str, prefix: str) -> None:
         if not prefix.endswith("/"):

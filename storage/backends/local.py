@@ -53,6 +53,7 @@ from storage.backends.base import (
     validate_disposition,
     validate_page_size,
 )
+from storage.backends.local_bulk import LocalBulkOps
 from storage.validation import bucket_name_validate
 
 META_DIR = ".omx-meta"
@@ -124,8 +125,9 @@ def _mtime(stat: os.stat_result) -> datetime:
     return datetime.fromtimestamp(stat.st_mtime, UTC)
 
 
-class LocalBackend:
-    """Buckets as directories under STORAGE_LOCAL_ROOT: one node only."""
+class LocalBackend(LocalBulkOps):
+    """Buckets as directories under STORAGE_LOCAL_ROOT: one node only. Operations
+    on many objects (listing a tree, copies) come from LocalBulkOps."""
 
     name = "local"
     scheme = "local"
