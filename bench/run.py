@@ -203,6 +203,7 @@ def measure_scaling(stack: Stack, seed, load: LoadGenerator, results: dict) -> N
             "the large prefix holds that many. BENCH_SEED_SECONDS raises the budget.")
     log(f"  {created} objects in {seconds:.1f}s")
     api = Api(stack.app.url, seed.token)
+    stack.app.manage("grants", "add", seed.workspace_slug, bucket)
     api.call("POST", f"{seed.project_path}/storage/connections", {"bucket_name": bucket, "prefix": prefix})
     auth = {"Authorization": f"Bearer {seed.token}"}
     query = urlencode({"bucket": bucket, "prefix": prefix, "page_size": 100})

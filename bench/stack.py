@@ -224,6 +224,7 @@ def seed_workspace(stack: Stack, *, email: str = "owner@bench.example", objects:
     stack.create_bucket(bucket)
     names = [f"{prefix}object-{i:06d}.txt" for i in range(objects)]
     stack.upload_many(bucket, names)
+    stack.app.manage("grants", "add", workspace["slug"], bucket)  # the operator's step
     connection = api.call(
         "POST", f"/api/workspaces/{workspace['id']}/projects/{project['id']}/storage/connections",
         {"bucket_name": bucket, "prefix": prefix},

@@ -1,8 +1,10 @@
 """The application's own errors: a status, a human sentence and a machine code.
 
-Plain Python (no DRF, no settings), so every layer can raise them, storage
+Plain Python (no DRF, no settings; Django's PermissionDenied is a plain class), so every layer can raise them, storage
 backends included; `omx.errors` turns them into the API's JSON shape.
 """
+
+from django.core.exceptions import PermissionDenied
 
 
 class ApplicationError(Exception):
@@ -26,3 +28,11 @@ class Gone(ApplicationError):
     status_code = 410
     default_detail = "This link is no longer valid."
     default_code = "gone"
+
+
+class Forbidden(ApplicationError, PermissionDenied):
+    """A 403 with a code of its own; HTML views handle it as PermissionDenied."""
+
+    status_code = 403
+    default_detail = "You do not have permission to perform this action."
+    default_code = "permission_denied"

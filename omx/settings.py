@@ -359,6 +359,12 @@ if STORAGE_BACKEND not in {"gcs", "local"}:
 # another worker (a worker killed mid-job leaves its task row RUNNING).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 STORAGE_JOB_LEASE_SECONDS = env.float("STORAGE_JOB_LEASE_SECONDS", default=60)
+# Which buckets a workspace may link: "required" (the operator grants each,
+# `manage.py grants`) or "open" (any bucket the service account reaches; for
+# single-organisation installs).
+STORAGE_GRANTS = env.str("STORAGE_GRANTS", default="required")
+if STORAGE_GRANTS not in {"required", "open"}:
+    raise ImproperlyConfigured(f"STORAGE_GRANTS={STORAGE_GRANTS!r}: use 'required' or 'open'.")
 STORAGE_LOCAL_ROOT = Path(env.str("STORAGE_LOCAL_ROOT", default=str(BASE_DIR / "var" / "storage")))
 STORAGE_LOCAL_MAX_UPLOAD_BYTES = env.int("STORAGE_LOCAL_MAX_UPLOAD_BYTES", default=5 * 1024**3)
 

@@ -39,17 +39,21 @@ class BucketListApi(StorageApi):
     need = {"GET": Role.ADMIN}
 
     OutputSerializer = inline_serializer("BucketList", {
-        "gcp_project_id": serializers.CharField(), "buckets": BucketSerializer(many=True),
+        "gcp_project_id": serializers.CharField(allow_null=True), "buckets": BucketSerializer(many=True),
     })
 
     @extend_schema(tags=TAG, operation_id="storage_buckets_list",
+                   description="The buckets this workspace may link. With STORAGE_GRANTS=required (the "
+                               "default): exactly the workspace's grants. With `open`: every bucket the "
+                               "service account lists in `gcp_project_id`.",
                    parameters=[OpenApiParameter("gcp_project_id", str, required=False,
-                                                description="Defaults to GCS_PROJECT_ID.")],
+                                                description="Only with STORAGE_GRANTS=open; defaults to "
+                                                            "GCS_PROJECT_ID.")],
                    responses={200: OutputSerializer, **STORAGE_ERRORS})
     def get(self, request, wid, pid):
-        self.project(request, wid, pid)
+        project = self.project(request, wid, pid)
         gcp_project_id = request.query_params.get("gcp_project_id", "").strip()[:100] or None
-        gcp_project_id, buckets = selectors.buckets_list(gcp_project_id=gcp_project_id)
+        gcp_project_id, buckets = selectors.buckets_list(workspace=project.workspace, gcp_project_id=gcp_project_id)
         return Response({"gcp_project_id": gcp_project_id,
                          "buckets": BucketSerializer(buckets, many=True).data})
 

@@ -1,20 +1,69 @@
 """Reads of the storage app. Callers have already resolved the project
 through `projects.selectors.project_get_for_user` (which checks the role);
 everything here is scoped to that project, and checks containment: the bucket
-must be linked to the project and every name must lie inside a linked prefix.
+must be linked to the project, every name must lie inside a linked prefix, and
+that link must lie inside one of the workspace's bucket grants. This is the
+one place those rules are checked, so every door (API, pages, jobs, share
+links) obeys them.
 """
+
+from datetime import datetime
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import BooleanField, Exists, F, OuterRef, Value
+from django.db.models.lookups import StartsWith
 from django.http import Http404
 
-from storage.backends import BucketInfo, Listing, ObjectInfo, get_backend
-from storage.models import StorageConnection
-from storage.validation import bucket_name_validate, is_within, object_name_validate, prefix_normalize
+from omx.exceptions import Forbidden
+from storage.backends import BucketInfo, Listing, ObjectInfo, bucket_name_validate, get_backend
+from storage.deadline import map_within_deadline
+from storage.health import health_recorded
+from storage.models import BucketGrant, StorageConnection
+from storage.validation import is_within, object_name_validate, prefix_normalize
 from workspaces.selectors import count_subquery
 
 NOT_LINKED = "This bucket is not linked to the project."
 OUTSIDE = "This path lies outside the bucket's linked prefixes."
+
+
+class BucketNotGranted(Forbidden):
+    default_code = "bucket_not_granted"
+    default_detail = ("This bucket (or folder) is not granted to the workspace. "
+                      "The omX operator grants buckets to workspaces: ask them.")
+
+
+# --- Grants -------------------------------------------------------------------
+
+
+def grants_required() -> bool:
+    return settings.STORAGE_GRANTS == "required"
+
+
+def grant_list(*, workspace=None):
+    grants = BucketGrant.objects.select_related("workspace").order_by("workspace__slug", "bucket_name", "prefix")
+    return grants.filter(workspace=workspace) if workspace is not None else grants
+
+
+def grant_covers(*, workspace_id, bucket: str, prefix: str) -> bool:
+    """Whether the workspace may link `bucket` at `prefix` (a grant of that
+    prefix or of one above it)."""
+    if not grants_required():
+        return True
+    granted = BucketGrant.objects.filter(workspace_id=workspace_id, bucket_name=bucket).values_list("prefix", flat=True)
+    return any(is_within(prefix, root) for root in granted)
+
+
+def _granted(workspace_id):
+    """`granted` for a StorageConnection queryset, inside the same query: a
+    grant of the link's bucket at the link's prefix or above it."""
+    if not grants_required():
+        return Value(True, output_field=BooleanField())
+    return Exists(
+        BucketGrant.objects.filter(workspace_id=workspace_id, bucket_name=OuterRef("bucket_name"))
+        .filter(StartsWith(OuterRef("prefix"), F("prefix")))
+    )
 
 
 def connection_count_subquery():
@@ -23,7 +72,9 @@ def connection_count_subquery():
 
 
 def connection_list(*, project):
-    return StorageConnection.objects.filter(project=project).select_related("created_by")
+    """The project's links, each with `granted` (still inside a grant)."""
+    return (StorageConnection.objects.filter(project=project).select_related("created_by")
+            .annotate(granted=_granted(project.workspace_id)))
 
 
 def connection_get(*, project, connection_id) -> StorageConnection:
@@ -33,14 +84,34 @@ def connection_get(*, project, connection_id) -> StorageConnection:
         raise Http404("No such connection.") from None
 
 
-def _linked_prefixes(*, project, bucket: str) -> list[str]:
+class Link(NamedTuple):
+    prefix: str
+    granted: bool
+    id: object
+    last_checked_at: datetime | None
+    last_error: str | None
+
+
+def _links(*, project, bucket: str) -> list[Link]:
+    """Each link of `bucket` to the project, with its grant and health: one query."""
     bucket_name_validate(bucket)
-    prefixes = list(
-        StorageConnection.objects.filter(project=project, bucket_name=bucket).values_list("prefix", flat=True)
-    )
-    if not prefixes:
+    links = [Link(*row) for row in (
+        StorageConnection.objects.filter(project=project, bucket_name=bucket)
+        .annotate(granted=_granted(project.workspace_id))
+        .values_list("prefix", "granted", "id", "last_checked_at", "last_error")
+    )]
+    if not links:
         raise PermissionDenied(NOT_LINKED)
-    return prefixes
+    return links
+
+
+def _contain(name: str, links: list[Link]) -> None:
+    """403 unless `name` lies inside a link, and that link inside a grant."""
+    inside = [link.granted for link in links if is_within(name, link.prefix)]
+    if not inside:
+        raise PermissionDenied(OUTSIDE)
+    if not any(inside):
+        raise BucketNotGranted()
 
 
 def prefix_resolve(*, project, bucket: str, prefix: str | None) -> str:
@@ -49,39 +120,43 @@ def prefix_resolve(*, project, bucket: str, prefix: str | None) -> str:
     Omitted, it is the linked prefix when the bucket has exactly one
     connection; `""` means the bucket root.
     """
-    linked = _linked_prefixes(project=project, bucket=bucket)
+    return _resolve(_links(project=project, bucket=bucket), prefix)
+
+
+def _resolve(links: list[Link], prefix: str | None) -> str:
     if prefix is None:
-        if len(linked) != 1:
+        if len(links) != 1:
             raise ValidationError({"prefix": ["This bucket has several linked prefixes: name one."]})
-        return linked[0]
-    normalized = prefix_normalize(prefix)
-    if not any(is_within(normalized, root) for root in linked):
-        raise PermissionDenied(OUTSIDE)
+        normalized = links[0].prefix
+    else:
+        normalized = prefix_normalize(prefix)
+    _contain(normalized, links)
     return normalized
 
 
 def names_check(*, project, bucket: str, names: list[str], field: str = "object_name") -> None:
-    linked = _linked_prefixes(project=project, bucket=bucket)
+    links = _links(project=project, bucket=bucket)
     for name in names:
         object_name_validate(name, field=field)
     for name in names:
-        if not any(is_within(name, root) for root in linked):
-            raise PermissionDenied(OUTSIDE)
+        _contain(name, links)
 
 
 def objects_list(
     *, project, bucket: str, prefix: str | None, page_token: str | None = None,
     page_size: int = 100, starts_with: str = "",
 ) -> tuple[str, Listing]:
-    prefix = prefix_resolve(project=project, bucket=bucket, prefix=prefix)
+    links = _links(project=project, bucket=bucket)
+    prefix = _resolve(links, prefix)
     if starts_with:
         object_name_validate(prefix + starts_with, field="starts_with")
         if "/" in starts_with:
             raise ValidationError({"starts_with": ["The filter matches names within one folder: no '/'."]})
-    listing = get_backend().list_level(
-        bucket=bucket, prefix=prefix, page_token=page_token or None,
-        page_size=page_size, starts_with=starts_with,
-    )
+    with health_recorded([link for link in links if is_within(prefix, link.prefix)]):
+        listing = get_backend().list_level(
+            bucket=bucket, prefix=prefix, page_token=page_token or None,
+            page_size=page_size, starts_with=starts_with,
+        )
     return prefix, listing
 
 
@@ -95,36 +170,61 @@ def object_read_head(*, project, bucket: str, name: str, max_bytes: int = 64 * 1
     return get_backend().read_head(bucket=bucket, name=name, max_bytes=max_bytes)
 
 
-def buckets_list(*, gcp_project_id: str | None) -> tuple[str, list[BucketInfo]]:
+def buckets_list(*, workspace, gcp_project_id: str | None) -> tuple[str | None, list[dict]]:
+    """The buckets the workspace may link, each `{"name", "location",
+    "storage_class", "created", "granted_prefixes"}`. With grants required,
+    exactly its grants (metadata None where the bucket cannot be read);
+    with STORAGE_GRANTS=open, every bucket the service account lists."""
+    if grants_required():
+        prefixes: dict[str, list[str]] = {}
+        for grant in grant_list(workspace=workspace):
+            prefixes.setdefault(grant.bucket_name, []).append(grant.prefix)
+        infos = map_within_deadline(_bucket_info_or_none, list(prefixes)) if prefixes else []
+        return settings.GCS_PROJECT_ID, [
+            _bucket_row(name, info, granted) for (name, granted), info in zip(prefixes.items(), infos, strict=True)
+        ]
     gcp_project_id = gcp_project_id or settings.GCS_PROJECT_ID
     if not gcp_project_id and settings.STORAGE_BACKEND == "gcs":
         raise ValidationError({"gcp_project_id": ["Name a GCP project: no GCS_PROJECT_ID is configured."]})
     gcp_project_id = gcp_project_id or "local"
-    return gcp_project_id, get_backend().list_buckets(gcp_project_id=gcp_project_id)
+    buckets = get_backend().list_buckets(gcp_project_id=gcp_project_id)
+    return gcp_project_id, [_bucket_row(b.name, b, [""]) for b in buckets]
+
+
+def _bucket_info_or_none(name: str) -> BucketInfo | None:
+    from storage.backends import StorageError
+
+    try:
+        return get_backend().get_bucket(name=name)
+    except StorageError:
+        return None  # granted, but not readable now: listed without metadata
+
+
+def _bucket_row(name: str, info: BucketInfo | None, granted_prefixes: list[str]) -> dict:
+    return {"name": name, "location": info.location if info else None,
+            "storage_class": info.storage_class if info else None, "created": info.created if info else None,
+            "granted_prefixes": granted_prefixes}
 
 
 def objects_existing(*, project, bucket: str, names: list[str]) -> tuple[list[str], dict[str, str]]:
     """The upload pre-flight: which of `names` exist already, and which may not
     be written at all (name -> why). Refused names cost no network call; each
-    acceptable one costs one metadata lookup, a few at a time."""
-    from concurrent.futures import ThreadPoolExecutor
-
+    acceptable one costs one metadata lookup, a few at a time, all within one
+    deadline for the request."""
     from storage.backends import StorageNotFound
 
-    linked = _linked_prefixes(project=project, bucket=bucket)
+    links = _links(project=project, bucket=bucket)
     refused, allowed = {}, []
     for name in dict.fromkeys(names):
         try:
             object_name_validate(name)
-        except ValidationError as exc:
-            refused[name] = " ".join(exc.messages)
+            if name.endswith("/"):
+                raise ValidationError("A file name cannot end with '/'.")
+            _contain(name, links)
+        except (ValidationError, PermissionDenied) as exc:
+            refused[name] = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
             continue
-        if name.endswith("/"):
-            refused[name] = "A file name cannot end with '/'."
-        elif not any(is_within(name, root) for root in linked):
-            refused[name] = OUTSIDE
-        else:
-            allowed.append(name)
+        allowed.append(name)
     if not allowed:
         return [], refused
     backend = get_backend()
@@ -136,6 +236,5 @@ def objects_existing(*, project, bucket: str, names: list[str]) -> tuple[list[st
             return False
         return True
 
-    with ThreadPoolExecutor(max_workers=min(8, len(allowed))) as pool:
-        found = list(pool.map(exists, allowed))
+    found = map_within_deadline(exists, allowed)
     return [name for name, hit in zip(allowed, found, strict=True) if hit], refused

@@ -7,19 +7,25 @@ from storage.models import StorageConnection
 
 class ConnectionSerializer(serializers.ModelSerializer):
     created_by = UserSerializer(allow_null=True)
+    granted = serializers.BooleanField(
+        help_text="False once the operator has removed the grant this link lies in: storage calls "
+                  "through it then answer 403 bucket_not_granted.")
 
     class Meta:
         model = StorageConnection
         fields = ["id", "bucket_name", "gcp_project_id", "prefix", "created_by", "created_at",
-                  "last_checked_at", "last_error"]
+                  "last_checked_at", "last_error", "granted"]
         read_only_fields = fields
 
 
 class BucketSerializer(serializers.Serializer):
     name = serializers.CharField()
-    location = serializers.CharField()
-    storage_class = serializers.CharField()
+    location = serializers.CharField(allow_null=True)
+    storage_class = serializers.CharField(allow_null=True)
     created = serializers.DateTimeField(allow_null=True)
+    granted_prefixes = serializers.ListField(
+        child=serializers.CharField(allow_blank=True),
+        help_text='The prefixes granted to the workspace ("" for the whole bucket).')
 
 
 class FolderSerializer(serializers.Serializer):

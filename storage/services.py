@@ -13,9 +13,9 @@ from django.utils import timezone
 from projects.models import Project
 from projects.services import project_upload_recorded
 from storage import selectors
-from storage.backends import SignedURL, StorageError, get_backend
-from storage.models import StorageConnection
-from storage.validation import bucket_name_validate, prefix_normalize
+from storage.backends import SignedURL, StorageError, bucket_name_validate, get_backend
+from storage.models import BucketGrant, StorageConnection
+from storage.validation import prefix_normalize
 from workspaces.models import ActivityEvent
 from workspaces.services import activity_record
 
@@ -30,6 +30,8 @@ def connection_create(
 ) -> StorageConnection:
     bucket_name_validate(bucket_name, field="bucket_name")
     prefix = prefix_normalize(prefix, strict=False)
+    if not selectors.grant_covers(workspace_id=project.workspace_id, bucket=bucket_name, prefix=prefix):
+        raise selectors.BucketNotGranted()  # before Google is asked anything
     if StorageConnection.objects.filter(project=project, bucket_name=bucket_name, prefix=prefix).exists():
         raise ValidationError({"bucket_name": ["This bucket and prefix are already linked to the project."]})
     try:
@@ -46,11 +48,12 @@ def connection_create(
             activity_record(
                 workspace=project.workspace, project=project, actor=user,
                 verb=ActivityEvent.Verb.STORAGE_LINKED,
-                summary=f"{user.display_name} linked gs://{connection.root_label}",
+                summary=f"{user.display_name} linked {connection.uri}",
                 payload={"bucket": bucket_name, "prefix": prefix},
             )
     except IntegrityError:
         raise ValidationError({"bucket_name": ["This bucket and prefix are already linked to the project."]}) from None
+    connection.granted = True
     return connection
 
 
@@ -60,7 +63,7 @@ def connection_delete(*, user, connection: StorageConnection) -> None:
     activity_record(
         workspace=project.workspace, project=project, actor=user,
         verb=ActivityEvent.Verb.STORAGE_UNLINKED,
-        summary=f"{user.display_name} unlinked gs://{connection.root_label}",
+        summary=f"{user.display_name} unlinked {connection.uri}",
         payload={"bucket": connection.bucket_name, "prefix": connection.prefix},
     )
     connection.delete()
@@ -70,11 +73,12 @@ def connection_check(*, connection: StorageConnection) -> StorageConnection:
     """Check reachability again and remember the outcome."""
     try:
         get_backend().check_bucket(bucket=connection.bucket_name, prefix=connection.prefix)
-        connection.last_error = None
+        error = None
     except StorageError as exc:
-        connection.last_error = exc.detail
-    connection.last_checked_at = timezone.now()
-    connection.save(update_fields=["last_checked_at", "last_error"])
+        error = exc.detail
+    connection.last_error, connection.last_checked_at = error, timezone.now()
+    StorageConnection.objects.filter(pk=connection.pk).update(
+        last_error=error, last_checked_at=connection.last_checked_at)
     return connection
 
 
@@ -146,3 +150,28 @@ def inline_urls_issue(*, user, project: Project, bucket: str, names: list[str]) 
     selectors.names_check(project=project, bucket=bucket, names=names)
     backend = get_backend()
     return {name: backend.sign_download(bucket=bucket, name=name, disposition="inline") for name in names}
+
+
+# --- Bucket grants (staff: admin and `manage.py grants`) -------------------------------
+
+
+def grant_add(*, workspace, bucket_name: str, prefix: str = "", granted_by=None) -> tuple[BucketGrant, bool]:
+    """Grant `bucket_name` (at `prefix` and below) to the workspace; granting
+    again changes nothing. Google is not asked: linking checks the bucket."""
+    bucket_name_validate(bucket_name, field="bucket_name")
+    prefix = prefix_normalize(prefix, strict=False)
+    try:
+        with transaction.atomic():
+            return BucketGrant.objects.get_or_create(
+                workspace=workspace, bucket_name=bucket_name, prefix=prefix, defaults={"granted_by": granted_by})
+    except IntegrityError:  # granted concurrently
+        return BucketGrant.objects.get(workspace=workspace, bucket_name=bucket_name, prefix=prefix), False
+
+
+def grant_remove(*, workspace, bucket_name: str, prefix: str = "") -> bool:
+    """Remove one grant. Links inside it stay, listed `granted: false`, and
+    every storage call through them is refused until it is back."""
+    bucket_name_validate(bucket_name, field="bucket_name")
+    prefix = prefix_normalize(prefix, strict=False)
+    deleted, _ = BucketGrant.objects.filter(workspace=workspace, bucket_name=bucket_name, prefix=prefix).delete()
+    return bool(deleted)

@@ -97,5 +97,10 @@ def prefix_normalize(prefix: str | None, field: str = "prefix", *, strict: bool 
 
 
 def is_within(name: str, prefix: str) -> bool:
-    """Segment-wise containment: prefix 'data/' admits 'data/x', not 'data-private/x'."""
-    return prefix == "" or name.startswith(prefix)
+    """Segment-wise containment: prefix 'data/' admits 'data/x', not 'data-private/x'.
+
+    Safe with a prefix that skipped normalisation ('data' or '/data/'): it
+    still only admits what lies below the folder 'data/'.
+    """
+    prefix = prefix.strip("/")
+    return prefix == "" or name.startswith(prefix + "/")

@@ -62,6 +62,7 @@ def test_storage_server_hung_down_and_back(served_with_fake_gcs):
     storage = f"{api}/workspaces/{workspace['id']}/projects/{project['id']}/storage"
     bucket = f"omx-fault-{uuid.uuid4().hex[:12]}"
     create_bucket(fake, bucket)
+    app.manage("grants", "add", workspace["slug"], bucket)
     status, _, body, _ = call("POST", f"{storage}/connections", {"bucket_name": bucket, "prefix": ""}, token)
     assert status == 201, body
     objects = f"{storage}/objects?bucket={bucket}&prefix=docs/"

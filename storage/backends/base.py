@@ -93,6 +93,10 @@ class StorageBackend(Protocol):
 
     def list_buckets(self, *, gcp_project_id: str | None) -> list[BucketInfo]: ...
 
+    def probe(self) -> None: ...  # one cheap real call; raises StorageError when storage does not answer
+
+    def get_bucket(self, *, name: str) -> BucketInfo: ...
+
     def check_bucket(self, *, bucket: str, prefix: str) -> None: ...
 
     def list_level(

@@ -14,6 +14,7 @@ which then point at the emulator.
 
 from __future__ import annotations
 
+import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -49,6 +50,8 @@ from storage.backends.base import (
 )
 from storage.backends.gcs_bulk import GcsBulkOps
 from storage.validation import bucket_name_validate
+
+logger = logging.getLogger("omx.storage")
 
 _SCOPES = ["https://www.googleapis.com/auth/cloud-platform"]
 _FOLDER_CONTENT_TYPE = "application/x-directory"
@@ -129,8 +132,9 @@ class GcsBackend(GcsBulkOps):
                     self.credentials_path, scopes=_SCOPES
                 )
             except (OSError, ValueError, auth_exceptions.DefaultCredentialsError) as exc:
+                logger.error("GCS_CREDENTIALS_PATH cannot be used: %s", exc)
                 raise StorageError(
-                    f"The Google credentials file in GCS_CREDENTIALS_PATH cannot be used: {exc}",
+                    "The Google credentials file in GCS_CREDENTIALS_PATH cannot be used (see the server log).",
                     code="storage_unconfigured",
                 ) from exc
             return credentials, project_id
@@ -202,9 +206,13 @@ class GcsBackend(GcsBulkOps):
         except api_exceptions.Conflict as exc:
             raise StorageBadRequest(f"{resource} already exists.", code="conflict") from exc
         except (api_exceptions.BadRequest, api_exceptions.PreconditionFailed) as exc:
-            raise StorageBadRequest(f"Cloud Storage rejected the request: {exc.message}") from exc
+            # Google's own text can name the service account or the GCP
+            # project: it goes to the log, the user gets a plain sentence.
+            logger.warning("Cloud Storage rejected a call on %s: %s %s", resource, exc.code, exc.message)
+            raise StorageBadRequest("Cloud Storage rejected the request.") from exc
         except api_exceptions.GoogleAPICallError as exc:
-            raise StorageError(f"Cloud Storage answered {exc.code}: {exc.message}") from exc
+            logger.warning("Cloud Storage error on %s: %s %s", resource, exc.code, exc.message)
+            raise StorageError(f"Cloud Storage answered with an error ({exc.code}).") from exc
 
     def _call_kwargs(self) -> dict:
         return {"timeout": self.timeout, "retry": self.retry}
@@ -244,6 +252,26 @@ class GcsBackend(GcsBulkOps):
                 )
                 for b in self.client.list_buckets(project=project, **self._call_kwargs())
             ]
+
+    def probe(self) -> None:
+        """The cheapest real call that shows storage answers: one page of one
+        bucket name of the project (or, with no project, of any bucket)."""
+        if not self.project_id:
+            raise StorageError("GCS_PROJECT_ID is not set: nothing to probe.", code="storage_unconfigured")
+        with self._translate(permission="storage.buckets.list", resource=f"project {self.project_id}",
+                             missing=f"The Google Cloud project {self.project_id} does not exist."):
+            next(iter(self.client.list_buckets(project=self.project_id, max_results=1,
+                                               **self._call_kwargs()).pages), None)
+
+    def get_bucket(self, *, name: str) -> BucketInfo:
+        with self._translate(
+            permission="storage.buckets.get",
+            resource=f"bucket {name}",
+            missing=f"The bucket {name} does not exist.",
+        ):
+            b = self.client.get_bucket(name, **self._call_kwargs())
+            return BucketInfo(name=b.name, location=b.location or "", storage_class=b.storage_class or "",
+                              created=b.time_created)
 
     def check_bucket(self, *, bucket: str, prefix: str) -> None:
         with self._translate(
@@ -390,9 +418,11 @@ class GcsBackend(GcsBulkOps):
             )
         except auth_exceptions.TransportError as exc:
             if "403" in str(exc) or "PERMISSION_DENIED" in str(exc):
+                logger.error("the service account %s lacks iam.serviceAccounts.signBlob on itself "
+                             "(grant it roles/iam.serviceAccountTokenCreator)", email)
                 raise StoragePermissionDenied(
-                    f"The service account {email} lacks iam.serviceAccounts.signBlob on itself "
-                    "(grant it roles/iam.serviceAccountTokenCreator)."
+                    "The service account cannot sign URLs: it needs iam.serviceAccounts.signBlob "
+                    "(roles/iam.serviceAccountTokenCreator) on itself."
                 ) from exc
             raise
 

@@ -252,6 +252,16 @@ class LocalBackend(LocalBulkOps):
                     )
         return buckets
 
+    def probe(self) -> None:
+        with self._os_errors("The storage root"):
+            if not os.access(self._root(), os.R_OK | os.W_OK | os.X_OK):
+                raise StorageError("The storage root is not readable and writable.")
+
+    def get_bucket(self, *, name: str) -> BucketInfo:
+        path = self._bucket_dir(name)
+        with self._os_errors("The bucket"):
+            return BucketInfo(name=name, location="local", storage_class="STANDARD", created=_mtime(path.stat()))
+
     def check_bucket(self, *, bucket: str, prefix: str) -> None:
         self._bucket_dir(bucket)
         if prefix:

@@ -9,7 +9,7 @@ import requests
 
 from projects.models import Project
 from storage.backends import get_backend
-from storage.models import StorageConnection
+from storage.models import BucketGrant, StorageConnection
 from storage.tests.fixtures import configure_gcs, unique_bucket_name
 from workspaces.models import ActivityEvent, Membership, Role, Workspace
 
@@ -39,6 +39,7 @@ def linked(storage_backend, team, token_client):
     backend.upload_bytes(bucket=bucket, name="outside.txt", data=b"no", content_type="text/plain")
     client = token_client(users["admin"])
     base = f"/api/workspaces/{workspace.id}/projects/{project.id}/storage"
+    BucketGrant.objects.create(workspace=workspace, bucket_name=bucket)
     response = client.post(f"{base}/connections", {"bucket_name": bucket, "prefix": "/data"}, format="json")
     assert response.status_code == 201, response.content
     return {"backend": backend, "bucket": bucket, "base": base, "users": users, "project": project,
@@ -54,14 +55,17 @@ def test_link_normalises_prefix_and_records_activity(linked):
     body = linked["client"]("viewer").get(f"{linked['base']}/connections").json()
     assert body["count"] == 1
     assert set(body["results"][0]) == {"id", "bucket_name", "gcp_project_id", "prefix", "created_by",
-                                       "created_at", "last_checked_at", "last_error"}
+                                       "created_at", "last_checked_at", "last_error", "granted"}
+    assert body["results"][0]["granted"] is True
 
 
 def test_linking_twice_or_a_missing_bucket_is_400(linked):
     admin = linked["client"]("admin")
     again = admin.post(f"{linked['base']}/connections", {"bucket_name": linked["bucket"], "prefix": "data/"}, format="json")
     assert again.status_code == 400 and "bucket_name" in again.json()
-    missing = admin.post(f"{linked['base']}/connections", {"bucket_name": unique_bucket_name()}, format="json")
+    missing_bucket = unique_bucket_name()
+    BucketGrant.objects.create(workspace=linked["workspace"], bucket_name=missing_bucket)
+    missing = admin.post(f"{linked['base']}/connections", {"bucket_name": missing_bucket}, format="json")
     assert missing.status_code == 400 and "bucket_name" in missing.json()
     bad = admin.post(f"{linked['base']}/connections", {"bucket_name": "Not_A_Bucket!"}, format="json")
     assert bad.status_code == 400
@@ -196,8 +200,10 @@ def test_bucket_list(linked):
     response = linked["client"]("admin").get(f"{linked['base']}/buckets")
     assert response.status_code == 200
     body = response.json()
-    assert linked["bucket"] in [b["name"] for b in body["buckets"]]
-    assert set(body["buckets"][0]) == {"name", "location", "storage_class", "created"}
+    assert [b["name"] for b in body["buckets"]] == [linked["bucket"]]  # exactly the grants
+    assert set(body["buckets"][0]) == {"name", "location", "storage_class", "created", "granted_prefixes"}
+    assert body["buckets"][0]["granted_prefixes"] == [""]
+    assert body["buckets"][0]["location"]
     assert linked["client"]("member").get(f"{linked['base']}/buckets").status_code == 403
 
 
@@ -312,6 +318,7 @@ def gcs_linked(settings, fake_gcs, gcs_key, team, token_client):
     bucket = unique_bucket_name()
     get_backend().create_bucket(name=bucket)
     workspace, project, users = team
+    BucketGrant.objects.create(workspace=workspace, bucket_name=bucket)
     StorageConnection.objects.create(project=project, bucket_name=bucket, prefix="")
     return bucket, f"/api/workspaces/{workspace.id}/projects/{project.id}/storage", token_client(users["member"])
 

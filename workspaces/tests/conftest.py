@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pytest
 
 from storage.backends import get_backend
-from storage.models import StorageConnection
+from storage.models import BucketGrant, StorageConnection
 from workspaces import services
 from workspaces.models import Role
 from workspaces.tests.factories import add_member, make_project, make_user, make_workspace
@@ -43,6 +43,7 @@ def role_world(db):
     backend.create_bucket(name=bucket)
     backend.upload_bytes(bucket=bucket, name="data/a.txt", data=b"a", content_type="text/plain")
     backend.create_folder(bucket=bucket, prefix="more/")
+    BucketGrant.objects.create(workspace=workspace, bucket_name=bucket)
     connection = StorageConnection.objects.create(project=project, bucket_name=bucket, prefix="data/")
     return SimpleNamespace(
         users=users, target=target, workspace=workspace, project=project,
