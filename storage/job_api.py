@@ -78,7 +78,8 @@ class JobDetailApi(StorageApi):
 class JobCancelApi(StorageApi):
     need = {"POST": Role.MEMBER}
 
-    @extend_schema(tags=TAG, operation_id="storage_jobs_cancel", request=None,
+    @extend_schema(tags=TAG, operation_id="storage_jobs_cancel",
+                   request={"application/json": {"type": "object", "description": "No fields: send {} or nothing."}},
                    description="A queued job is cancelled at once; a running one stops after the object in "
                                "hand. Someone else's job needs the admin role.",
                    responses={200: JobSerializer, 401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404],

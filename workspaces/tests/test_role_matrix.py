@@ -90,12 +90,32 @@ ROLE_MATRIX = [
     ("POST", S + "/folders", lambda w: {"bucket": w.ids["bucket"], "prefix": "data/new/"}, need("member", 201)),
     ("POST", S + "/upload-url", lambda w: {"bucket": w.ids["bucket"], "object_name": "data/b.txt"}, need("member", 200)),
     ("POST", S + "/download-url", lambda w: {"bucket": w.ids["bucket"], "object_name": "data/a.txt"}, need("viewer", 200)),
+    # Storage jobs ({jid} was started by the member, {other_jid} by the admin)
+    ("GET", S + "/jobs", None, need("viewer", 200)),
+    ("POST", S + "/jobs", lambda w: {"kind": "delete", "bucket": w.ids["bucket"], "sources": ["data/a.txt"]},
+     need("member", 202)),
+    ("GET", S + "/jobs/{jid}", None, need("viewer", 200)),
+    ("POST", S + "/jobs/{jid}/cancel", None, {**need("member", 200), "member": 200}),
+    ("POST", S + "/jobs/{other_jid}/cancel", None, {**need("admin", 200)}),
+    ("GET", S + "/jobs/{missing}", None, need("viewer", 404)),
     # a connection id under another project, and storage under the wrong workspace
     ("GET", S + "/connections/{missing}", None, need("viewer", 404)),
     ("GET", "/api/workspaces/{wid}/projects/{other_pid}/storage/connections", None, nobody(404)),
     ("POST", "/api/workspaces/{other_wid}/projects/{pid}/storage/upload-url",
      lambda w: {"bucket": w.ids["bucket"], "object_name": "data/b.txt"}, nobody(404)),
 ]
+
+@pytest.fixture
+def role_world(role_world):
+    """The standing world plus two queued storage jobs."""
+    from storage.models import StorageJob
+
+    for key, role in (("jid", "member"), ("other_jid", "admin")):
+        job = StorageJob.objects.create(project=role_world.project, kind="delete", bucket=role_world.ids["bucket"],
+                                        sources=["data/a.txt"], created_by=role_world.users[role])
+        role_world.ids[key] = job.pk
+    return role_world
+
 
 # URL names whose routes must all appear in ROLE_MATRIX. Auth routes are not
 # workspace-scoped.
