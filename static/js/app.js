@@ -46,7 +46,7 @@
   // A session that expired during an htmx request: go to log in and come back.
   document.addEventListener("htmx:responseError", function (event) {
     var xhr = event.detail.xhr;
-    if (xhr.status === 401 || xhr.status === 403 && xhr.getResponseHeader("X-Login-Required")) {
+    if (xhr.status === 401) {
       window.location.href = "/accounts/login/?next=" + encodeURIComponent(window.location.pathname + window.location.search);
     }
   });

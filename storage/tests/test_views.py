@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.urls import reverse
 
-from storage.backends import get_backend
+from storage.backends import get_backend, uri
 from storage.management.commands.seed_demo import png
 from storage.models import StorageConnection
 from storage.services import connection_create
@@ -278,7 +278,7 @@ def test_details_show_metadata_and_escaped_text_previews(linked_any, client):
     response, page = details(client, linked_any, "data/readme.txt")
     assert response.status_code == 200 and page.lstrip().startswith('<div id="fb-details"')
     assert "<pre" in page and "hello &lt;b&gt;world&lt;/b&gt;" in page
-    assert f"gs://{linked_any.bucket}/data/readme.txt" in page
+    assert uri(linked_any.bucket, "data/readme.txt") in page
     assert "19\xa0bytes" in page and "text/plain" in page
     md5 = linked_any.backend.get_object(bucket=linked_any.bucket, name="data/readme.txt").md5_hash
     assert md5 and md5 in page

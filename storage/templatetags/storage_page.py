@@ -1,0 +1,62 @@
+"""Template tags of the Files page (templates/storage/browser.html).
+
+`{% browser_rules %}` hands the page's ES modules the rules Python owns, and
+`{% status_line %}` renders the line that says what is loaded from the same
+parts the modules use once rows are scrolled in, sorted or selected.
+"""
+
+from django import template
+from django.utils.html import json_script
+
+from storage.backends import backend_class
+from storage.rules import SORTS, page_rules
+
+register = template.Library()
+
+# The status line, in order: each part shows when its condition holds and is
+# filled in with the facts of the moment ({n} rows loaded, {s} the plural
+# ending, {q} the filter, {sort_label}, {selected}). The server renders the
+# first state (also what a page without JavaScript shows); after that only
+# the page knows what is loaded and selected, so static/js/browser/sort.js
+# composes the same parts, read from the rules blob, and never its own words.
+STATUS_PARTS = (
+    ("always", "{n} item{s} loaded"),
+    ("page_start", " (a later page)"),
+    ("q", " starting with “{q}”"),
+    ("more", " · more load as you scroll"),
+    ("all", " · that is all"),
+    ("sorted", " · sorted by {sort_label} within the {n} loaded item{s}"),
+    ("selected", " · {selected} selected"),
+)
+
+
+def status_text(facts: dict) -> str:
+    return "".join(phrase.format_map(facts) for when, phrase in STATUS_PARTS if facts.get(when))
+
+
+@register.simple_tag
+def storage_scheme() -> str:
+    """How the configured backend writes a location: 'gs' in gs://bucket/name."""
+    return backend_class().scheme
+
+
+@register.simple_tag
+def browser_rules():
+    rules = page_rules(scheme=backend_class().scheme)
+    rules["status"] = [list(part) for part in STATUS_PARTS]
+    return json_script(rules, "fb-rules")
+
+
+@register.simple_tag(takes_context=True)
+def status_line(context) -> str:
+    n = len(context.get("rows") or ())
+    more = bool(context.get("next_page_token"))
+    sort, direction = context.get("sort") or "name", context.get("dir") or "asc"
+    return status_text({
+        "always": True, "n": n, "s": "" if n == 1 else "s",
+        "page_start": bool(context.get("page_start")),
+        "q": context.get("q") or "",
+        "more": more, "all": not more,
+        "sorted": sort != "name" or direction != "asc", "sort_label": SORTS.get(sort, sort),
+        "selected": 0,
+    })
