@@ -15,7 +15,7 @@ PYTHON ?= $(shell for c in python3.13 python3.12 python3.14 $$HOME/.pyenv/versio
 .PHONY: help run test serve bench fuzz load check-python clean
 
 help:
-	@echo "make run    set up .venv, migrate, load demo data and serve http://$(HOST):$(PORT)"
+	@echo "make run    set up .venv, migrate, load demo data and serve http://$(HOST):$(PORT) with one job worker"
 	@echo "make test   run the whole test suite (SQLite; PostgreSQL when DATABASE_URL points there)"
 	@echo "make serve  production configuration under gunicorn"
 	@echo "make bench / make fuzz / make load   measurements and robustness runs"
@@ -38,6 +38,9 @@ $(VENV)/.stamp-dev: $(VENV)/.stamp-base requirements-dev.txt
 run: $(VENV)/.stamp-base
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
+	@# One background worker (storage jobs) beside the web server; Ctrl-C stops both.
+	@trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py db_worker & worker=$$!; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: $(VENV)/.stamp-dev
@@ -60,6 +63,7 @@ serve: $(VENV)/.stamp-base
 		$(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > var/serve-secret-key
 	$(SERVE_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
 	$(SERVE_ENV) $(PY) manage.py migrate --noinput
+	@echo "Storage jobs need a worker: run '$(SERVE_ENV) $(PY) manage.py db_worker' beside this (README: Background workers)."
 	$(SERVE_ENV) HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/gunicorn -c omx/gunicorn.conf.py omx.wsgi
 
 # --- Measurements and robustness runs (bench/README.md) ----------------------
