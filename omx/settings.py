@@ -82,9 +82,15 @@ SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=SECURE_SSL_RED
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=SECURE_SSL_REDIRECT)
 if env.bool("USE_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-# Trust X-Forwarded-For for the client address (login throttling) only behind
-# a proxy that sets it.
+# Trust X-Forwarded-For for the client address (login throttling, request log)
+# only behind proxies that append to it; the client address is the entry the
+# outermost of TRUSTED_PROXY_COUNT proxies added (omx.net.client_ip).
 USE_X_FORWARDED_FOR = env.bool("USE_X_FORWARDED_FOR", default=False)
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
+if TRUSTED_PROXY_COUNT < 1:
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT={TRUSTED_PROXY_COUNT}: at least 1 proxy sets X-Forwarded-For.")
+# Under /api/ a failed CSRF check answers JSON like every other API error.
+CSRF_FAILURE_VIEW = "omx.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -145,6 +151,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
+                "accounts.context_processors.signup",
             ],
         },
     },
@@ -201,10 +208,20 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)
 
-# Failed-login throttling, counted in the cache per email and per client address.
+# Failed-login throttling, counted in the cache: per email from one client
+# address, per email from all addresses together (high, so that strangers
+# cannot lock an owner out cheaply), and per client address.
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60)
-LOGIN_FAILURES_PER_EMAIL = env.int("LOGIN_FAILURES_PER_EMAIL", default=10)
+LOGIN_FAILURES_PER_EMAIL_AND_IP = env.int("LOGIN_FAILURES_PER_EMAIL_AND_IP", default=10)
+LOGIN_FAILURES_PER_EMAIL = env.int("LOGIN_FAILURES_PER_EMAIL", default=100)
 LOGIN_FAILURES_PER_IP = env.int("LOGIN_FAILURES_PER_IP", default=50)
+
+# Who may create an account: anyone, only invited addresses, or nobody (the
+# admin creates accounts); optionally only addresses at some domains.
+SIGNUP = env.str("SIGNUP", default="open").strip().lower()
+if SIGNUP not in {"open", "invitation", "closed"}:
+    raise ImproperlyConfigured(f"SIGNUP={SIGNUP!r}: use 'open', 'invitation' or 'closed'.")
+SIGNUP_EMAIL_DOMAINS = [d.lower().lstrip("@") for d in csv_list(env.str("SIGNUP_EMAIL_DOMAINS", default=""))]
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -388,6 +405,7 @@ LOGGING = {
         "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "json": {"()": "omx.logging.JsonFormatter"},
     },
+    "filters": {"redact_path": {"()": "omx.logging.RedactPathFilter"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
@@ -398,7 +416,9 @@ LOGGING = {
     "loggers": {
         # Requests are logged once by omx.middleware; Django's own request
         # logger would repeat every 4xx/5xx line.
-        "django.request": {"level": "ERROR", "handlers": ["console"], "propagate": False},
+        "django.request": {"level": "ERROR", "handlers": ["console"], "propagate": False,
+                           "filters": ["redact_path"]},
+        "django.security.csrf": {"filters": ["redact_path"]},
         "django.server": {"level": "WARNING"},
     },
 }

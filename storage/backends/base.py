@@ -90,6 +90,7 @@ class StorageBadRequest(StorageError):
 @runtime_checkable
 class StorageBackend(Protocol):
     name: str  # "gcs" | "local"
+    signs_locally: bool  # False when each signature is a network call
 
     def list_buckets(self, *, gcp_project_id: str | None) -> list[BucketInfo]: ...
 

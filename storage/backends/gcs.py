@@ -372,6 +372,11 @@ class GcsBackend(GcsBulkOps):
         )
         return SignedURL(url=url, method="GET", headers={}, expires_at=expires_at)
 
+    @property
+    def signs_locally(self) -> bool:
+        """Whether signing is local crypto (a key file) or a network call (IAM)."""
+        return isinstance(self._signer(), service_account.Credentials)
+
     def _sign(self, *, bucket: str, name: str, method: str, ttl: int, **options) -> str:
         with self._translate(
             permission="iam.serviceAccounts.signBlob",

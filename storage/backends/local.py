@@ -252,6 +252,8 @@ class LocalBackend(LocalBulkOps):
                     )
         return buckets
 
+    signs_locally = True
+
     def probe(self) -> None:
         with self._os_errors("The storage root"):
             if not os.access(self._root(), os.R_OK | os.W_OK | os.X_OK):
