@@ -1,4 +1,4 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -6,9 +6,13 @@ from rest_framework.views import APIView
 
 from accounts import services
 from accounts.serializers import TokenSerializer, UserSerializer
-from omx.api_docs import ERRORS
+from omx.api_docs import ERRORS, ErrorSerializer
+from omx.net import client_ip
 
 TAG = ["auth"]
+SIGNUP_CLOSED = OpenApiResponse(
+    ErrorSerializer, description="Sign-up is closed, or open to invited addresses only (code `signup_closed`)."
+)
 
 
 class RegisterApi(APIView):
@@ -21,8 +25,9 @@ class RegisterApi(APIView):
         full_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
 
     @extend_schema(tags=TAG, operation_id="auth_register", request=InputSerializer,
-                   responses={201: UserSerializer, 400: ERRORS[400]}, auth=[])
+                   responses={201: UserSerializer, 400: ERRORS[400], 403: SIGNUP_CLOSED}, auth=[])
     def post(self, request):
+        services.signup_check_open()  # closed: 403 whatever the body holds
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.user_create(**data.validated_data)
@@ -43,7 +48,7 @@ class LoginApi(APIView):
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        tokens = services.token_obtain(**data.validated_data, ip=services.client_ip(request))
+        tokens = services.token_obtain(**data.validated_data, ip=client_ip(request))
         return Response(tokens)
 
 

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from accounts import services
 from accounts.models import User
 from omx.exceptions import ApplicationError
+from omx.net import client_ip
 
 
 class SignupForm(forms.Form):
@@ -15,6 +16,21 @@ class SignupForm(forms.Form):
         help_text=password_validation.password_validators_help_text_html(),
         strip=False,
     )
+
+    def __init__(self, *args, locked_email: str | None = None, **kwargs):
+        """`locked_email`: signing up from an invitation, only its address may register."""
+        super().__init__(*args, **kwargs)
+        self.locked_email = locked_email
+        if locked_email:
+            self.fields["email"].initial = locked_email
+            self.fields["email"].widget.attrs["readonly"] = True
+            self.fields["email"].help_text = "The address this invitation was sent to."
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        if self.locked_email and email.lower() != self.locked_email.lower():
+            raise ValidationError("Sign up with the address the invitation was sent to.")
+        return email
 
 
 class LoginForm(forms.Form):
@@ -33,7 +49,7 @@ class LoginForm(forms.Form):
         try:
             self.user = services.user_authenticate(
                 email=data["email"], password=data["password"],
-                ip=services.client_ip(self.request), request=self.request,
+                ip=client_ip(self.request), request=self.request,
             )
         except ApplicationError as exc:
             raise ValidationError(exc.detail, code=exc.code) from None

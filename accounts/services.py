@@ -1,5 +1,6 @@
 import hashlib
 import logging
+import secrets
 import time
 
 from django.conf import settings
@@ -41,11 +42,42 @@ class LoginThrottled(ApplicationError):
         self.headers = {"Retry-After": str(self.retry_after)}
 
 
+class SignupClosed(ApplicationError):
+    status_code = 403
+    default_detail = "Sign-up is closed on this server. Ask an administrator for an account."
+    default_code = "signup_closed"
+
+
 # --- Registration and profile ----------------------------------------------
 
 
+def signup_check_open() -> None:
+    """Refuse every sign-up when SIGNUP=closed (checked before any input)."""
+    if settings.SIGNUP == "closed":
+        raise SignupClosed()
+
+
+def signup_check_email(*, email: str) -> None:
+    """The address rules of the sign-up policy: allowed domains, and with
+    SIGNUP=invitation a pending invitation for that address."""
+    domains = settings.SIGNUP_EMAIL_DOMAINS
+    if domains and email.rpartition("@")[2].lower() not in domains:
+        raise ValidationError(
+            {"email": [f"Sign-up is open to addresses at {', '.join(domains)} only."]}
+        )
+    if settings.SIGNUP == "invitation":
+        from workspaces.selectors import invitation_pending_exists_for_email
+
+        if not invitation_pending_exists_for_email(email=email):
+            raise SignupClosed(
+                "Sign-up is by invitation only: use the address a workspace invitation was sent to."
+            )
+
+
 def user_create(*, email: str, password: str, full_name: str = "") -> User:
+    signup_check_open()
     email = User.objects.normalize_email(email.strip())
+    signup_check_email(email=email)
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": ["An account with this email already exists."]})
     candidate = User(email=email, full_name=full_name)
@@ -69,27 +101,50 @@ def user_update(*, user: User, full_name: str) -> User:
 # --- Login and its throttle -------------------------------------------------
 
 
+def _email_digest(email: str) -> str:
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+
+
+def _email_generation_key(digest: str) -> str:
+    return f"login-fail:gen:{digest}"
+
+
 def _throttle_keys(email: str, ip: str | None) -> list[tuple[str, int]]:
-    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()
-    keys = [(f"login-fail:email:{digest}", settings.LOGIN_FAILURES_PER_EMAIL)]
+    """(cache key, limit) of every counter a login attempt falls under.
+
+    The email's counters carry the email's generation, so a password reset
+    clears them all (one per client address too) by starting a new one.
+    """
+    digest = _email_digest(email)
+    generation = cache.get(_email_generation_key(digest), "0")
+    keys = [(f"login-fail:email:{digest}:{generation}", settings.LOGIN_FAILURES_PER_EMAIL)]
     if ip:
+        keys.append((f"login-fail:email-ip:{digest}:{generation}:{ip}", settings.LOGIN_FAILURES_PER_EMAIL_AND_IP))
         keys.append((f"login-fail:ip:{ip}", settings.LOGIN_FAILURES_PER_IP))
     return keys
 
 
-def _throttle_check(email: str, ip: str | None) -> None:
+def login_failures_clear(*, email: str) -> None:
+    """Forget the email's failed logins (after a completed password reset)."""
+    # No timeout: an expiring generation would bring back counters it cleared.
+    cache.set(_email_generation_key(_email_digest(email)), secrets.token_hex(8), timeout=None)
+
+
+def _throttle_check(keys: list[tuple[str, int]]) -> None:
     window = settings.LOGIN_FAILURE_WINDOW_SECONDS
-    keys = _throttle_keys(email, ip)
     values = cache.get_many([k for k, _ in keys] + [f"{k}:start" for k, _ in keys])
-    for key, limit in keys:
-        if values.get(key, 0) >= limit:
-            started = values.get(f"{key}:start", time.time())
-            raise LoginThrottled(retry_after=started + window - time.time())
+    waits = [
+        values.get(f"{key}:start", time.time()) + window - time.time()
+        for key, limit in keys
+        if values.get(key, 0) >= limit
+    ]
+    if waits:
+        raise LoginThrottled(retry_after=max(waits))
 
 
-def _failure_record(email: str, ip: str | None) -> None:
+def _failure_record(keys: list[tuple[str, int]]) -> None:
     window = settings.LOGIN_FAILURE_WINDOW_SECONDS
-    for key, _ in _throttle_keys(email, ip):
+    for key, _ in keys:
         if cache.add(key, 0, timeout=window):
             cache.set(f"{key}:start", time.time(), timeout=window)
         try:
@@ -106,21 +161,14 @@ def user_authenticate(*, email: str, password: str, ip: str | None, request=None
     password raise the same error (and Django's backend runs the hasher for
     unknown emails too, so timing does not tell either).
     """
-    _throttle_check(email, ip)
+    keys = _throttle_keys(email, ip)
+    _throttle_check(keys)
     user = authenticate(request, username=email.strip(), password=password)
     if user is None:
-        _failure_record(email, ip)
+        _failure_record(keys)
         logger.info("failed login", extra={"client_ip": ip})
         raise InvalidCredentials()
     return user
-
-
-def client_ip(request) -> str | None:
-    if settings.USE_X_FORWARDED_FOR:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR")
 
 
 # --- Tokens -----------------------------------------------------------------
@@ -209,11 +257,17 @@ def password_reset_user(*, uid: str, token: str) -> User | None:
     return user if default_token_generator.check_token(user, token) else None
 
 
+def password_reset_complete(*, user: User, password: str, field: str = "new_password") -> None:
+    """Set the password from a reset link; the email's failed logins are forgotten."""
+    # Setting the password changes the hash the token is derived from, so the
+    # link stops working; the version bump ends every session token.
+    user_password_set(user=user, password=password, field=field)
+    login_failures_clear(email=user.email)
+
+
 def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
     user = password_reset_user(uid=uid, token=token)
     if user is None:
         raise ValidationError({"token": ["The reset link is invalid or has already been used."]})
-    # Setting the password changes the hash the token is derived from, so the
-    # link stops working; the version bump ends every session token.
-    user_password_set(user=user, password=new_password)
+    password_reset_complete(user=user, password=new_password)
     return user

@@ -1,10 +1,14 @@
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.http import Http404
+from django.urls import Resolver404, resolve, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -30,15 +34,39 @@ def _render_form(request, template, form, **context):
     return render(request, template, {"form": form, "next": _next_url(request, ""), **context})
 
 
+def _invited_email(request) -> str | None:
+    """The address of the usable invitation that `next` leads back to, if any
+    (the invitation page sends visitors here with itself as `next`)."""
+    from workspaces.selectors import invitation_get_by_token
+
+    target = _next_url(request, "")
+    try:
+        match = resolve(urlsplit(target).path.rstrip("/"))
+    except Resolver404:
+        return None
+    if match.view_name != "workspaces:invitation":
+        return None
+    try:
+        invitation = invitation_get_by_token(token=match.kwargs["token"])
+    except Http404:
+        return None
+    return invitation.email if invitation.is_usable else None
+
+
 def signup(request):
     if request.user.is_authenticated:
         return redirect(_next_url(request))
-    form = SignupForm(request.POST or None)
+    if settings.SIGNUP == "closed":
+        status = 403 if request.method == "POST" else 200
+        return render(request, "accounts/signup.html", {"closed": True}, status=status)
+    form = SignupForm(request.POST or None, locked_email=_invited_email(request))
     if request.method == "POST" and form.is_valid():
         try:
             user = services.user_create(**form.cleaned_data)
         except ValidationError as exc:
             add_service_errors(form, exc)
+        except services.SignupClosed as exc:
+            form.add_error(None, exc.detail)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, "Welcome to omX! Create a workspace to get started.")
@@ -107,7 +135,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form):
         try:
-            services.user_password_set(
+            services.password_reset_complete(
                 user=self.user, password=form.cleaned_data["new_password1"], field="new_password1"
             )
         except ValidationError as exc:

@@ -21,3 +21,19 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             data["exc_info"] = self.formatException(record.exc_info)
         return json.dumps(data, default=str)
+
+
+class RedactPathFilter(logging.Filter):
+    """Django's own request loggers (5xx answers, CSRF refusals) name the
+    request's path; put the matched URL pattern in its place, as the request
+    log does, so tokens in paths stay out of the logs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        request = getattr(record, "request", None)
+        path = getattr(request, "path", None)
+        if path and isinstance(record.args, tuple) and path in record.args:
+            from omx.middleware import loggable_path  # not at import: logging is set up before the apps
+
+            safe = loggable_path(request)
+            record.args = tuple(safe if arg == path else arg for arg in record.args)
+        return True

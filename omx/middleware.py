@@ -1,4 +1,5 @@
 import logging
+import re
 import time
 
 from django.conf import settings
@@ -6,22 +7,38 @@ from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404
 from django.shortcuts import render
+from django.urls import Resolver404, resolve
 from django.utils.functional import SimpleLazyObject, empty
 
 from omx.errors import json_error
+from omx.net import client_ip
 
 request_logger = logging.getLogger("omx.request")
 error_logger = logging.getLogger("omx.errors")
 
-# Paths whose tail is a credential (local storage signed URLs): logged without it.
-_SECRET_PATH_PREFIXES = ("/storage/local/",)
+# `<uuid:wid>` and `(?P<wid>…)` both read `<wid>` in the log.
+_CONVERTER = re.compile(r"<(?:[^<>:]+:)?([^<>]+)>")
+_NAMED_GROUP = re.compile(r"\(\?P<([^>]+)>[^)]*\)")
 
 
-def loggable_path(path: str) -> str:
-    for prefix in _SECRET_PATH_PREFIXES:
-        if path.startswith(prefix):
-            return prefix + "…"
-    return path
+def loggable_path(request) -> str:
+    """The URL pattern the request matched (`/api/invitations/<token>`), never
+    the path itself: path segments carry credentials (invitation tokens, join
+    codes, password-reset tokens, signed storage URLs). A path that matches
+    no pattern is logged as `<unmatched>`, none of it shown."""
+    match = getattr(request, "resolver_match", None)
+    if match is None:  # answered before URL resolution (a redirect, say)
+        try:
+            match = resolve(request.path_info, getattr(request, "urlconf", None))
+        except Resolver404:
+            match = None
+        except Exception:  # noqa: BLE001 - logging must never fail a request (a broken URLconf, say)
+            match = None
+    if match is None or getattr(match.func, "unmatched_path", False):
+        return "/api/<unmatched>" if is_api_path(request.path) else "<unmatched>"
+    route = _NAMED_GROUP.sub(r"<\1>", match.route)
+    route = _CONVERTER.sub(r"<\1>", route).replace("^", "").replace("$", "")
+    return "/" + route
 
 
 def _known_user_id(request) -> str:
@@ -48,19 +65,23 @@ class RequestLogMiddleware:
         response = self.get_response(request)
         duration_ms = (time.perf_counter() - started) * 1000
         user_id = _known_user_id(request)
+        path = loggable_path(request)
+        client = client_ip(request) or "-"
         request_logger.info(
-            "%s %s %s %.1fms user=%s",
+            "%s %s %s %.1fms user=%s client=%s",
             request.method,
-            loggable_path(request.path),
+            path,
             response.status_code,
             duration_ms,
             user_id,
+            client,
             extra={
                 "http_method": request.method,
-                "path": loggable_path(request.path),
+                "path": path,
                 "status": response.status_code,
                 "duration_ms": round(duration_ms, 1),
                 "user_id": user_id,
+                "client_ip": client,
             },
         )
         return response
@@ -93,7 +114,7 @@ class ApiErrorMiddleware:
             return None  # Django's own 404/403 handling renders the templates
         database_down = isinstance(exception, (OperationalError, InterfaceError))
         error_logger.error(
-            "Unhandled error on %s %s", request.method, loggable_path(request.path),
+            "Unhandled error on %s %s", request.method, loggable_path(request),
             exc_info=exception,
         )
         if is_api_path(request.path):

@@ -99,3 +99,23 @@ def test_redis_cache_url_uses_djangos_redis_backend(tmp_path):
     code = "from django.conf import settings as s; print(s.CACHES['default']['BACKEND'])"
     result = run_django(["shell", "--no-imports", "-c", code], {"CACHE_URL": "redis://127.0.0.1:6379/3"}, tmp_path)
     assert result.stdout.strip() == "django.core.cache.backends.redis.RedisCache", result.stderr
+
+
+def test_sign_up_throttle_and_proxy_settings_come_from_the_environment(tmp_path):
+    code = ("from django.conf import settings as s; print(s.SIGNUP, s.SIGNUP_EMAIL_DOMAINS, "
+            "s.LOGIN_FAILURES_PER_EMAIL_AND_IP, s.LOGIN_FAILURES_PER_EMAIL, s.LOGIN_FAILURES_PER_IP, "
+            "s.LOGIN_FAILURE_WINDOW_SECONDS, s.USE_X_FORWARDED_FOR, s.TRUSTED_PROXY_COUNT)")
+    result = run_django(["shell", "--no-imports", "-c", code], {
+        "SIGNUP": "Invitation", "SIGNUP_EMAIL_DOMAINS": "Example.com, @corp.example.org",
+        "LOGIN_FAILURES_PER_EMAIL_AND_IP": "3", "LOGIN_FAILURES_PER_EMAIL": "30",
+        "LOGIN_FAILURES_PER_IP": "20", "LOGIN_FAILURE_WINDOW_SECONDS": "60",
+        "USE_X_FORWARDED_FOR": "true", "TRUSTED_PROXY_COUNT": "2",
+    }, tmp_path)
+    assert result.stdout.strip() == "invitation ['example.com', 'corp.example.org'] 3 30 20 60 True 2", result.stderr
+
+
+@pytest.mark.parametrize("name, value", [("SIGNUP", "sometimes"), ("TRUSTED_PROXY_COUNT", "0")])
+def test_nonsense_sign_up_and_proxy_settings_are_refused(tmp_path, name, value):
+    result = run_django(["check"], {name: value}, tmp_path)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and name in result.stderr
