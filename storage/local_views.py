@@ -20,15 +20,16 @@ from storage.backends import StorageError, get_backend
 from storage.backends.base import ObjectInfo, content_disposition
 from storage.backends.local import CHUNK_SIZE, LocalBackend, ObjectTooLarge, SignedURLRefused
 
-# Types a browser would execute or render as a document on our origin.
-_ACTIVE_TYPES = {
-    "text/html",
-    "application/xhtml+xml",
-    "image/svg+xml",
-    "text/xml",
-    "application/xml",
-    "text/xsl",
+# The only types served as themselves: a browser shows them but never runs
+# anything in them. Everything else (HTML, SVG, scripts, style sheets, XML,
+# types nobody has heard of) is served as an opaque download, so an uploaded
+# file can never act as a page or a script of the app's origin.
+_INERT_IMAGES = {
+    "image/png", "image/apng", "image/jpeg", "image/pjpeg", "image/gif", "image/webp", "image/avif",
+    "image/bmp", "image/tiff", "image/x-icon", "image/vnd.microsoft.icon",
 }
+_INERT_TYPES = _INERT_IMAGES | {"application/pdf", "text/plain"}
+OPAQUE_TYPE = "application/octet-stream"
 SANDBOX_CSP = (
     "sandbox; default-src 'none'; img-src 'self' data:; media-src 'self'; "
     "style-src 'unsafe-inline'"
@@ -39,9 +40,9 @@ def _error(detail: str, code: str, status: int) -> JsonResponse:
     return JsonResponse({"detail": detail, "code": code}, status=status)
 
 
-def _is_active(content_type: str) -> bool:
+def is_inert(content_type: str) -> bool:
     essence = content_type.split(";", 1)[0].strip().lower()
-    return essence in _ACTIVE_TYPES or essence.endswith("+xml")
+    return essence in _INERT_TYPES or essence.startswith(("audio/", "video/"))
 
 
 class _JsonWhateverTheAccept(BaseContentNegotiation):
@@ -78,18 +79,20 @@ class LocalObjectApi(APIView):
         return backend
 
     def _download_headers(self, response: HttpResponse, info: ObjectInfo, payload: dict) -> None:
-        response["Content-Type"] = info.content_type
+        inert = is_inert(info.content_type)
+        response["Content-Type"] = info.content_type if inert else OPAQUE_TYPE
         response["X-Content-Type-Options"] = "nosniff"
         # The token is in the path: keep it out of Referer headers.
         response["Referrer-Policy"] = "no-referrer"
         response["Cache-Control"] = "private, no-cache"
-        disposition = payload.get("d")
+        disposition = payload.get("d") if inert else "attachment"
         if disposition:
             response["Content-Disposition"] = content_disposition(disposition, info.name)
         elif "Content-Disposition" in response:
             del response["Content-Disposition"]
-        if _is_active(info.content_type):
-            # An uploaded page or SVG must never run script on the app's origin.
+        if not inert:
+            # Downloaded, never rendered; and should a browser render it anyway,
+            # the sandbox keeps its script away from the app's origin.
             response["Content-Security-Policy"] = SANDBOX_CSP
         else:
             # Images, PDFs and media may be previewed in a frame of omX's own pages.
@@ -99,14 +102,14 @@ class LocalObjectApi(APIView):
     def get(self, request, token: str):
         payload = LocalBackend.read_token(token, method="GET")
         info, fh = self._backend().open_object(bucket=payload["b"], name=payload["o"])
-        response = FileResponse(fh, content_type=info.content_type)
+        response = FileResponse(fh, content_type=OPAQUE_TYPE)
         self._download_headers(response, info, payload)
         return response
 
     def head(self, request, token: str):
         payload = LocalBackend.read_token(token, method="GET")
         info = self._backend().get_object(bucket=payload["b"], name=payload["o"])
-        response = HttpResponse(content_type=info.content_type)
+        response = HttpResponse(content_type=OPAQUE_TYPE)
         response["Content-Length"] = str(info.size)
         self._download_headers(response, info, payload)
         return response

@@ -81,30 +81,76 @@ def test_download_without_disposition_sends_none(local_storage, client):
     assert response.get("Content-Security-Policy") != SANDBOX_CSP
 
 
+ACTIVE_BODY = b"<html><script>alert(document.cookie)</script></html>"
+
+
 @pytest.mark.parametrize(
     "name, content_type",
     [
         ("page.html", "text/html"),
         ("page.htm", "text/html; charset=utf-8"),
+        ("app.js", "text/javascript"),
+        ("app.mjs", "application/javascript"),
+        ("site.css", "text/css"),
         ("drawing.svg", "image/svg+xml"),
         ("feed.xml", "application/xml"),
         ("feed.atom", "application/atom+xml"),
+        ("page.xhtml", "application/xhtml+xml"),
+        ("data.json", "application/json"),
+        ("movie.swf", "application/x-shockwave-flash"),
+        ("notes.md", "text/markdown"),
+        ("odd.bin", "made/up"),
+    ],
+)
+@pytest.mark.parametrize("disposition", ["inline", None, "attachment"])
+def test_anything_not_inert_is_an_opaque_download(local_storage, client, name, content_type, disposition):
+    backend, bucket = local_storage
+    backend.upload_bytes(bucket=bucket, name=f"x/{name}", data=ACTIVE_BODY, content_type=content_type)
+    url = backend.sign_download(bucket=bucket, name=f"x/{name}", disposition=disposition).url
+    for response in (client.get(url), client.head(url)):
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/octet-stream"
+        assert response["Content-Disposition"].startswith(f'attachment; filename="{name}"')
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Content-Security-Policy"] == SANDBOX_CSP
+    assert b"".join(client.get(url).streaming_content) == ACTIVE_BODY  # the bytes are unchanged
+
+
+@pytest.mark.parametrize(
+    "name, content_type",
+    [
+        ("p.png", "image/png"),
+        ("p.jpg", "image/jpeg"),
+        ("p.gif", "image/gif"),
+        ("p.webp", "image/webp"),
+        ("doc.pdf", "application/pdf"),
+        ("notes.txt", "text/plain"),
+        ("notes.txt", "text/plain; charset=utf-8"),
+        ("song.mp3", "audio/mpeg"),
+        ("clip.mp4", "video/mp4"),
     ],
 )
 @pytest.mark.parametrize("disposition", ["inline", None])
-def test_active_content_is_sandboxed(local_storage, client, name, content_type, disposition):
+def test_inert_types_are_served_as_themselves(local_storage, client, name, content_type, disposition):
     backend, bucket = local_storage
-    body = b"<html><script>alert(document.cookie)</script></html>"
-    backend.upload_bytes(bucket=bucket, name=f"x/{name}", data=body, content_type=content_type)
-    response = client.get(
-        backend.sign_download(bucket=bucket, name=f"x/{name}", disposition=disposition).url
-    )
+    backend.upload_bytes(bucket=bucket, name=f"x/{name}", data=b"\x89PNG...", content_type=content_type)
+    response = client.get(backend.sign_download(bucket=bucket, name=f"x/{name}", disposition=disposition).url)
     assert response.status_code == 200
-    assert response["Content-Security-Policy"] == SANDBOX_CSP
-    assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Content-Type"] == content_type
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Security-Policy"] != SANDBOX_CSP  # omX's pages may frame a preview
     if disposition:
         assert response["Content-Disposition"].startswith(f'inline; filename="{name}"')
+    else:
+        assert "Content-Disposition" not in response
+
+
+def test_an_inert_type_may_still_be_a_download(local_storage, client):
+    backend, bucket = local_storage
+    backend.upload_bytes(bucket=bucket, name="doc.pdf", data=b"%PDF-1.4", content_type="application/pdf")
+    response = client.get(backend.sign_download(bucket=bucket, name="doc.pdf", disposition="attachment").url)
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith('attachment; filename="doc.pdf"')
 
 
 def test_unicode_file_name_in_disposition(local_storage, client):
