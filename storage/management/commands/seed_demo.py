@@ -2,6 +2,7 @@
 with a few folders, images and text files, linked to the project.
 
 Idempotent: running it again keeps what exists and fills in what is missing.
+It sets well-known passwords, so with DEBUG off it runs only when forced.
 """
 
 import json
@@ -9,7 +10,7 @@ import struct
 import zlib
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import User
@@ -17,7 +18,7 @@ from projects.models import Project
 from projects.services import project_create
 from storage.backends import StorageError, get_backend
 from storage.models import StorageConnection
-from storage.services import connection_create
+from storage.services import connection_create, grant_add
 from workspaces.models import Membership, Role, Workspace
 from workspaces.services import workspace_create
 
@@ -55,7 +56,19 @@ DEMO_FILES = {
 class Command(BaseCommand):
     help = "Create the demo login, workspace, project and demo bucket (idempotent)."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force", action="store_true",
+            help="run even with DEBUG off (the demo accounts get a published password)",
+        )
+
     def handle(self, *args, **options):
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError(
+                f"seed_demo creates accounts with the published password {DEMO_PASSWORD!r}; "
+                "with DEBUG off (a production configuration) it refuses to run. "
+                "Use it in development, or pass --force if you really mean to."
+            )
         demo = self._user(DEMO_EMAIL, "Demo User")
         viewer = self._user(VIEWER_EMAIL, "Vera Viewer")
         with transaction.atomic():
@@ -97,6 +110,7 @@ class Command(BaseCommand):
                     backend.upload_bytes(bucket=DEMO_BUCKET, name=name, data=data, content_type=content_type)
                 backend.create_folder(bucket=DEMO_BUCKET, prefix="uploads/")
             if not StorageConnection.objects.filter(project=project, bucket_name=DEMO_BUCKET).exists():
+                grant_add(workspace=project.workspace, bucket_name=DEMO_BUCKET)
                 connection_create(user=demo, project=project, bucket_name=DEMO_BUCKET, prefix="")
         except StorageError as exc:
             self.stderr.write(f"  The demo bucket could not be prepared: {exc.detail}")
