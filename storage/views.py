@@ -301,17 +301,18 @@ def upload_check(request, workspace, project):
 @page_login_required
 @require_GET
 def bucket_choices(request, workspace, project):
-    """The service account's buckets, to pick one when linking."""
+    """The buckets the workspace may link (its grants), to pick one when linking."""
     project = _project(request, workspace, project, need=Role.ADMIN)
     context = {"buckets": [], "buckets_problem": None}
     try:
-        context["gcp_project_id"], context["buckets"] = selectors.buckets_list(gcp_project_id=None)
+        context["gcp_project_id"], context["buckets"] = selectors.buckets_list(
+            workspace=project.workspace, gcp_project_id=None)
     except StorageError as exc:
         context["buckets_problem"] = exc.detail
     except ValidationError as exc:
         context["buckets_problem"] = error_message(exc)
     linked = {c.bucket_name for c in selectors.connection_list(project=project)}
-    context["buckets"] = [{"bucket": b, "linked": b.name in linked} for b in context["buckets"]]
+    context["buckets"] = [{"bucket": b, "linked": b["name"] in linked} for b in context["buckets"]]
     return _respond(request, context, partial="buckets")
 
 
@@ -325,6 +326,8 @@ def connection_create(request, workspace, project):
             connection = services.connection_create(user=request.user, project=project, **form.cleaned_data)
         except ValidationError as exc:
             add_service_errors(form, exc)
+        except selectors.BucketNotGranted as exc:
+            form.add_error("bucket_name", exc.detail)
         else:
             messages.success(request, f"Linked {connection.uri}.")
             url = f"{reverse('storage:browser', kwargs=project_kwargs(project))}?{urlencode({'c': connection.pk})}"
