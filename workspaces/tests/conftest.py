@@ -45,6 +45,10 @@ def role_world(db):
     backend.create_folder(bucket=bucket, prefix="more/")
     BucketGrant.objects.create(workspace=workspace, bucket_name=bucket)
     connection = StorageConnection.objects.create(project=project, bucket_name=bucket, prefix="data/")
+    # A link whose grant the operator has removed.
+    backend.create_bucket(name="role-world-ungranted")
+    backend.upload_bytes(bucket="role-world-ungranted", name="a.txt", data=b"a", content_type="text/plain")
+    StorageConnection.objects.create(project=project, bucket_name="role-world-ungranted", prefix="")
     return SimpleNamespace(
         users=users, target=target, workspace=workspace, project=project,
         other_workspace=other_workspace, other_project=other_project,

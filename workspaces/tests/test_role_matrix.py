@@ -34,6 +34,7 @@ def nobody(status):
 W = "/api/workspaces/{wid}"
 P = "/api/workspaces/{wid}/projects/{pid}"
 S = P + "/storage"
+OTHER_S = "/api/workspaces/{other_wid}/projects/{other_pid}/storage"
 
 # (method, URL template, JSON body or None, expected status by role)
 ROLE_MATRIX = [
@@ -103,6 +104,18 @@ ROLE_MATRIX = [
     ("GET", "/api/workspaces/{wid}/projects/{other_pid}/storage/connections", None, nobody(404)),
     ("POST", "/api/workspaces/{other_wid}/projects/{pid}/storage/upload-url",
      lambda w: {"bucket": w.ids["bucket"], "object_name": "data/b.txt"}, nobody(404)),
+    # Bucket grants. The outsider owns another workspace: our granted bucket is
+    # neither listed there nor linkable from there.
+    ("GET", OTHER_S + "/buckets", None, {**nobody(404), "outsider": 200}),
+    ("POST", OTHER_S + "/connections", lambda w: {"bucket_name": w.ids["bucket"]}, {**nobody(404), "outsider": 403}),
+    # A link whose grant was removed: every storage route through it is refused.
+    ("GET", S + "/objects?bucket=role-world-ungranted&prefix=", None, need("viewer", 403)),
+    ("POST", S + "/download-url", {"bucket": "role-world-ungranted", "object_name": "a.txt"}, need("viewer", 403)),
+    ("POST", S + "/upload-url", {"bucket": "role-world-ungranted", "object_name": "b.txt"}, need("viewer", 403)),
+    ("POST", S + "/folders", {"bucket": "role-world-ungranted", "prefix": "new/"}, need("viewer", 403)),
+    ("DELETE", S + "/objects", {"bucket": "role-world-ungranted", "object_names": ["a.txt"]}, need("viewer", 403)),
+    ("POST", S + "/jobs", {"kind": "delete", "bucket": "role-world-ungranted", "sources": ["a.txt"]},
+     need("viewer", 403)),
 ]
 
 @pytest.fixture
@@ -177,3 +190,15 @@ def test_every_api_route_has_a_row(role_world):
     missing = _api_routes() - covered
     assert not missing, f"API routes without a row in ROLE_MATRIX: {sorted(missing)}"
     assert ("workspaces-detail", "DELETE") in covered
+
+
+def test_grant_refusals_say_bucket_not_granted(role_world, client_as):
+    """The grant rows' 403s are the grant's, not a role's: code bucket_not_granted."""
+    owner, outsider = client_as(role_world, "owner"), client_as(role_world, "outsider")
+    rows = [(row, owner) for row in ROLE_MATRIX if "role-world-ungranted" in str(row[1]) + str(row[2])]
+    rows += [(row, outsider) for row in ROLE_MATRIX if row[1] == OTHER_S + "/connections"]
+    assert len(rows) == 7
+    for (method, url, body, _), client in rows:
+        body = body(role_world) if callable(body) else body
+        response = getattr(client, method.lower())(url.format(**role_world.ids), body, format="json")
+        assert response.json()["code"] == "bucket_not_granted", (method, url, response.content)
