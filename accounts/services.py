@@ -126,7 +126,8 @@ def _throttle_keys(email: str, ip: str | None) -> list[tuple[str, int]]:
 
 def login_failures_clear(*, email: str) -> None:
     """Forget the email's failed logins (after a completed password reset)."""
-    # No timeout: an expiring generation would bring back counters it cleared.
+    # Kept without expiry: falling back to the default generation soon after a
+    # reset would bring back the counters recorded under it.
     cache.set(_email_generation_key(_email_digest(email)), secrets.token_hex(8), timeout=None)
 
 
