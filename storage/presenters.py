@@ -71,6 +71,9 @@ def page_context(request, project, state: Browse, **extra) -> dict:
          "unlink_url": reverse("storage:connection-delete", kwargs={**kwargs, "connection_id": c.pk})}
         for c in state.connections
     ]
+    if context["is_admin"]:
+        context["grants_required"] = selectors.grants_required()
+        context["has_grants"] = context["grants_required"] and selectors.grant_list(workspace=project.workspace).exists()
     context["link_form"] = LinkBucketForm()
     context["folder_form"] = FolderForm()
     context.update(extra)

@@ -303,7 +303,7 @@ def upload_check(request, workspace, project):
 def bucket_choices(request, workspace, project):
     """The buckets the workspace may link (its grants), to pick one when linking."""
     project = _project(request, workspace, project, need=Role.ADMIN)
-    context = {"buckets": [], "buckets_problem": None}
+    context = {"buckets": [], "buckets_problem": None, "grants_required": selectors.grants_required()}
     try:
         context["gcp_project_id"], context["buckets"] = selectors.buckets_list(
             workspace=project.workspace, gcp_project_id=None)

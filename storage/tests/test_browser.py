@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from storage.backends import get_backend, reset_backend
 from storage.management.commands.seed_demo import png
+from storage.models import BucketGrant
 from storage.services import connection_create
 from storage.tests.fixtures import configure_gcs, configure_local, unique_bucket_name
 from workspaces.models import Role
@@ -52,6 +53,7 @@ def team(make_user, storage):
     workspace = make_workspace(owner, name="Lab")
     add_member(workspace, viewer, Role.VIEWER)
     project = make_project(workspace, owner, name="Survey")
+    BucketGrant.objects.create(workspace=workspace, bucket_name=bucket)
     connection_create(user=owner, project=project, bucket_name=bucket, prefix="")
     return workspace, project, backend, bucket
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from storage.backends import get_backend, uri
 from storage.management.commands.seed_demo import png
-from storage.models import StorageConnection
+from storage.models import BucketGrant, StorageConnection
 from storage.services import connection_create
 from storage.tests.fixtures import unique_bucket_name
 from workspaces.models import ActivityEvent, Role
@@ -56,6 +56,7 @@ def fill(backend, bucket):
 
 def _linked(world, backend, bucket):
     fill(backend, bucket)
+    BucketGrant.objects.create(workspace=world.workspace, bucket_name=bucket)
     connection = connection_create(user=world.users["owner"], project=world.project, bucket_name=bucket,
                                    prefix="data/")
     world.backend, world.bucket, world.connection = backend, bucket, connection
@@ -455,13 +456,16 @@ def test_admins_link_a_bucket_with_the_check_shown_inline(linked, client):
     assert choices.status_code == 200 and f'data-fill-bucket="{linked.bucket}"' in text(choices)
     assert "· linked" in text(choices)
 
-    missing = client.post(linked.action("connection-create"), {"bucket_name": unique_bucket_name(), "prefix": ""},
+    missing_bucket = unique_bucket_name()
+    BucketGrant.objects.create(workspace=linked.workspace, bucket_name=missing_bucket)
+    missing = client.post(linked.action("connection-create"), {"bucket_name": missing_bucket, "prefix": ""},
                           headers=htmx("fb-connections"))
     assert missing.status_code == 400 and text(missing).lstrip().startswith('<div id="fb-connections"')
     assert "The bucket cannot be reached" in text(missing) and "<details class=\"fb-linker\" open>" in text(missing)
 
     other = unique_bucket_name()
     get_backend().create_bucket(name=other)
+    BucketGrant.objects.create(workspace=linked.workspace, bucket_name=other, prefix="raw/")
     ok = client.post(linked.action("connection-create"), {"bucket_name": other, "prefix": "/raw"},
                      headers=htmx("fb-connections"))
     created = StorageConnection.objects.get(bucket_name=other)
@@ -472,6 +476,30 @@ def test_admins_link_a_bucket_with_the_check_shown_inline(linked, client):
                                                           "project": linked.project.slug, "connection_id": created.pk})
     assert client.post(unlink).status_code == 302
     assert not StorageConnection.objects.filter(pk=created.pk).exists()
+
+
+def test_the_link_dialog_offers_exactly_the_grants(linked, client):
+    as_(client, linked, "admin")
+    BucketGrant.objects.create(workspace=linked.workspace, bucket_name="granted-elsewhere", prefix="team/")
+    get_backend().create_bucket(name="not-granted-here")
+    choices = text(client.get(linked.action("buckets"), headers=htmx("fb-bucket-picker")))
+    assert f'data-fill-bucket="{linked.bucket}" data-fill-prefix=""' in choices
+    assert 'data-fill-bucket="granted-elsewhere" data-fill-prefix="team/"' in choices
+    assert "not-granted-here" not in choices
+    refused = client.post(linked.action("connection-create"), {"bucket_name": "not-granted-here", "prefix": ""},
+                          headers=htmx("fb-connections"))
+    assert refused.status_code == 400 and "not granted to the workspace" in text(refused)
+    assert not StorageConnection.objects.filter(bucket_name="not-granted-here").exists()
+
+
+def test_without_grants_the_dialog_says_whom_to_ask(linked, client):
+    as_(client, linked, "admin")
+    BucketGrant.objects.all().delete()
+    page = text(client.get(linked.url))
+    assert "No bucket is granted to this workspace yet." in page
+    assert f"manage.py grants add {linked.workspace.slug} BUCKET" in page
+    assert 'name="bucket_name"' not in page  # no text box that can only fail
+    assert "not granted" in page  # the existing link is marked
 
 
 def test_members_cannot_link_unlink_or_list_buckets(linked, client):
@@ -502,6 +530,7 @@ def unreachable(world, settings):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
+    BucketGrant.objects.create(workspace=world.workspace, bucket_name="omx-down")
     connection = StorageConnection.objects.create(project=world.project, bucket_name="omx-down", prefix="",
                                                   created_by=world.users["owner"])
     settings.STORAGE_BACKEND = "gcs"

@@ -52,7 +52,11 @@ document.addEventListener("click", (event) => {
   const chip = target.closest("[data-fill-bucket]");
   if (chip) {
     const field = document.getElementById("fb-link-bucket_name");
-    if (field) { field.value = chip.getAttribute("data-fill-bucket"); (document.getElementById("fb-link-prefix") || field).focus(); }
+    const prefixField = document.getElementById("fb-link-prefix");
+    if (field) field.value = chip.getAttribute("data-fill-bucket");
+    // A granted prefix is where linking starts: deeper is allowed, so the cursor waits there.
+    if (prefixField && chip.hasAttribute("data-fill-prefix")) prefixField.value = chip.getAttribute("data-fill-prefix");
+    if (field) (prefixField || field).focus();
     return;
   }
 
