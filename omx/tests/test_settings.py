@@ -119,3 +119,16 @@ def test_nonsense_sign_up_and_proxy_settings_are_refused(tmp_path, name, value):
     result = run_django(["check"], {name: value}, tmp_path)
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr and name in result.stderr
+
+
+def test_check_deploy_warns_about_open_grants_with_open_signup(tmp_path):
+    result = run_django(["check", "--deploy"], {**PROD_ENV, "STORAGE_GRANTS": "open"}, tmp_path)
+    assert "omx.W001" in result.stdout + result.stderr
+    closed = run_django(["check", "--deploy", "--fail-level", "WARNING"],
+                        {**PROD_ENV, "STORAGE_GRANTS": "open", "SIGNUP": "invitation"}, tmp_path)
+    assert closed.returncode == 0, closed.stdout + closed.stderr
+
+
+def test_an_unknown_storage_grants_mode_is_refused(tmp_path):
+    result = run_django(["check"], {"STORAGE_GRANTS": "maybe"}, tmp_path)
+    assert result.returncode != 0 and "STORAGE_GRANTS='maybe'" in result.stderr
