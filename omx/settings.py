@@ -384,6 +384,9 @@ if STORAGE_GRANTS not in {"required", "open"}:
     raise ImproperlyConfigured(f"STORAGE_GRANTS={STORAGE_GRANTS!r}: use 'required' or 'open'.")
 STORAGE_LOCAL_ROOT = Path(env.str("STORAGE_LOCAL_ROOT", default=str(BASE_DIR / "var" / "storage")))
 STORAGE_LOCAL_MAX_UPLOAD_BYTES = env.int("STORAGE_LOCAL_MAX_UPLOAD_BYTES", default=5 * 1024**3)
+# Names one page of a name search reads at most (storage/search): a bucket of
+# millions answers in pages that each stay within the request deadline.
+STORAGE_SEARCH_SCAN_LIMIT = env.int("STORAGE_SEARCH_SCAN_LIMIT", default=5000)
 
 INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=14)
 

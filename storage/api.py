@@ -7,12 +7,13 @@ from rest_framework.views import APIView
 from omx.api import errors, paginated_response
 from omx.pagination import PageNumberPagination
 from projects.selectors import project_get_for_user
-from storage import selectors, services
+from storage import search, selectors, services
 from storage.rules import CONTENT_TYPE
 from storage.serializers import (
     BucketSerializer,
     ConnectionSerializer,
     ListingSerializer,
+    ObjectSerializer,
     signed_url_payload,
 )
 from workspaces.models import Role
@@ -238,3 +239,49 @@ class DownloadUrlApi(StorageApi):
         data.is_valid(raise_exception=True)
         signed = services.download_url_issue(user=request.user, project=project, **data.validated_data)
         return Response(signed_url_payload(request, signed, with_headers=False))
+
+class SearchResultsSerializer(serializers.Serializer):
+    bucket = serializers.CharField()
+    prefix = serializers.CharField(allow_blank=True)
+    q = serializers.CharField()
+    objects = ObjectSerializer(many=True)
+    next_page_token = serializers.CharField(allow_null=True)
+
+
+class SearchApi(StorageApi):
+    need = {"GET": Role.VIEWER}
+
+    class InputSerializer(serializers.Serializer):
+        bucket = serializers.CharField(min_length=3, max_length=222)
+        prefix = serializers.CharField(
+            max_length=1024, required=False, allow_blank=True, trim_whitespace=False,
+            help_text="Omitted: the linked prefix (if the bucket has one connection). Empty: the bucket root.")
+        q = serializers.CharField(min_length=1, max_length=200, trim_whitespace=False,
+                                  help_text="Text the name after the prefix contains (case-insensitive).")
+        page_token = serializers.CharField(max_length=4096, required=False, allow_blank=True)
+        page_size = serializers.IntegerField(min_value=1, max_value=1000, default=100)
+
+    OutputSerializer = SearchResultsSerializer
+
+    @extend_schema(
+        tags=TAG, operation_id="storage_search", parameters=[InputSerializer],
+        description="Every object below the prefix, at any depth, whose name after the prefix contains `q` "
+                    "case-insensitively, in name order; folder placeholders left out. A page reads a "
+                    "bounded number of names, so it may hold fewer than `page_size` objects while "
+                    "`next_page_token` is not null.",
+        responses={200: OutputSerializer, **STORAGE_ERRORS},
+    )
+    def get(self, request, wid, pid):
+        project = self.project(request, wid, pid)
+        data = self.InputSerializer(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        args = data.validated_data
+        prefix, page, next_token = search.objects_search(
+            project=project, bucket=args["bucket"],
+            prefix=args["prefix"] if "prefix" in request.query_params else None,
+            q=args["q"], page_token=args.get("page_token") or None, page_size=args["page_size"],
+        )
+        return Response(self.OutputSerializer({
+            "bucket": args["bucket"], "prefix": prefix, "q": args["q"], "objects": page.objects,
+            "next_page_token": next_token,
+        }).data)

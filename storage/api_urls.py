@@ -11,6 +11,7 @@ urlpatterns = [
     *api_path(f"{BASE}/folders", api.FolderCreateApi.as_view(), "storage-folders"),
     *api_path(f"{BASE}/upload-url", api.UploadUrlApi.as_view(), "storage-upload-url"),
     *api_path(f"{BASE}/download-url", api.DownloadUrlApi.as_view(), "storage-download-url"),
+    *api_path(f"{BASE}/search", api.SearchApi.as_view(), "storage-search"),
     *api_path(f"{BASE}/jobs", job_api.JobListApi.as_view(), "storage-jobs"),
     *api_path(f"{BASE}/jobs/<uuid:jid>", job_api.JobDetailApi.as_view(), "storage-job"),
     *api_path(f"{BASE}/jobs/<uuid:jid>/cancel", job_api.JobCancelApi.as_view(), "storage-job-cancel"),

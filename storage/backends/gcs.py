@@ -49,6 +49,7 @@ from storage.backends.base import (
     validate_page_size,
 )
 from storage.backends.gcs_bulk import GcsBulkOps
+from storage.backends.gcs_search import GcsSearchOps
 from storage.validation import bucket_name_validate
 
 logger = logging.getLogger("omx.storage")
@@ -83,9 +84,10 @@ def _endpoint(host: str) -> str:
     return host if "://" in host else f"http://{host}"
 
 
-class GcsBackend(GcsBulkOps):
+class GcsBackend(GcsBulkOps, GcsSearchOps):
     """The storage interface on GCS; operations on many objects (listing a
-    tree, copies, batched deletes) come from GcsBulkOps."""
+    tree, copies, batched deletes) come from GcsBulkOps, name search from
+    GcsSearchOps."""
 
     name = "gcs"
     scheme = "gs"

@@ -54,6 +54,7 @@ from storage.backends.base import (
     validate_page_size,
 )
 from storage.backends.local_bulk import LocalBulkOps
+from storage.backends.local_search import LocalSearchOps
 from storage.validation import bucket_name_validate
 
 META_DIR = ".omx-meta"
@@ -125,9 +126,10 @@ def _mtime(stat: os.stat_result) -> datetime:
     return datetime.fromtimestamp(stat.st_mtime, UTC)
 
 
-class LocalBackend(LocalBulkOps):
+class LocalBackend(LocalBulkOps, LocalSearchOps):
     """Buckets as directories under STORAGE_LOCAL_ROOT: one node only. Operations
-    on many objects (listing a tree, copies) come from LocalBulkOps."""
+    on many objects (listing a tree, copies) come from LocalBulkOps, name
+    search from LocalSearchOps."""
 
     name = "local"
     scheme = "local"

@@ -91,6 +91,7 @@ ROLE_MATRIX = [
     ("POST", S + "/folders", lambda w: {"bucket": w.ids["bucket"], "prefix": "data/new/"}, need("member", 201)),
     ("POST", S + "/upload-url", lambda w: {"bucket": w.ids["bucket"], "object_name": "data/b.txt"}, need("member", 200)),
     ("POST", S + "/download-url", lambda w: {"bucket": w.ids["bucket"], "object_name": "data/a.txt"}, need("viewer", 200)),
+    ("GET", S + "/search?bucket={bucket}&q=A.TXT", None, need("viewer", 200)),
     # Storage jobs ({jid} was started by the member, {other_jid} by the admin)
     ("GET", S + "/jobs", None, need("viewer", 200)),
     ("POST", S + "/jobs", lambda w: {"kind": "delete", "bucket": w.ids["bucket"], "sources": ["data/a.txt"]},
