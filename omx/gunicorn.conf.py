@@ -26,5 +26,6 @@ errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 if os.environ.get("GUNICORN_ACCESS_LOG", "").lower() in ("1", "true", "yes"):
     accesslog = "-"
-    # %(U)s is the path without the query string: signed URLs' signatures stay out of logs.
-    access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
+    # No path at all: paths carry invitation, password-reset and share tokens.
+    # omX's own request line names the URL pattern instead.
+    access_log_format = '%(h)s "%(m)s" %(s)s %(b)s %(M)sms'
