@@ -241,6 +241,9 @@ _mail_options = {
     "use_ssl": _email.get("EMAIL_USE_SSL"),
     "file_path": _email.get("EMAIL_FILE_PATH"),
 }
+# The console mailer prints links whole (Django's breaks long lines with "=").
+if _email["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend":
+    _email["EMAIL_BACKEND"] = "omx.console_mail.EmailBackend"
 MAILERS = {
     "default": {
         "BACKEND": _email["EMAIL_BACKEND"],
