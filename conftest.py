@@ -30,6 +30,29 @@ def _isolated_cache_and_storage(settings, tmp_path):
 
 
 @pytest.fixture
+def background(django_capture_on_commit_callbacks):
+    """`with background(): <a request>`: the request's commit callbacks run,
+    then a worker runs every task they queued (`db_worker --batch`), as
+    production's workers would, in this process (so mail.outbox sees mail)."""
+    from contextlib import contextmanager
+    from unittest import mock
+
+    from django.core.management import call_command
+
+    @contextmanager
+    def run():
+        with django_capture_on_commit_callbacks(execute=True):
+            yield
+        # The worker closes "old" connections between tasks; inside the test's
+        # transaction that would be the test's own connection.
+        with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+            call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", "--queue-name", "*",
+                         verbosity=0)
+
+    return run
+
+
+@pytest.fixture
 def make_user(db):
     def make(email=None, password=PASSWORD, full_name="", **extra):
         n = next(_counter)

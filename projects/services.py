@@ -8,7 +8,8 @@ from django.utils import timezone
 from accounts.models import display_name
 from projects.models import Project
 from workspaces.models import ActivityEvent
-from workspaces.services import activity_record, clean_name_and_description, create_with_unique_slug
+from omx.naming import clean_name_and_description, create_with_unique_slug
+from workspaces.services import activity_record
 
 Verb = ActivityEvent.Verb
 NAME_TAKEN = "A project with this name already exists in the workspace."

@@ -13,17 +13,17 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
 
 from accounts.models import display_name
 from omx.exceptions import Conflict, Gone
 from omx.ids import as_uuid
+from omx.naming import clean_name_and_description, create_with_unique_slug
+from omx.mail import mail_later
 from workspaces.models import (
     ActivityEvent, Invitation, Membership, Role, Workspace, can_manage_member, role_at_least, role_max,
 )
@@ -31,66 +31,6 @@ from workspaces.models import (
 logger = logging.getLogger("omx.workspaces")
 
 Verb = ActivityEvent.Verb
-NAME_MAX = 100
-DESCRIPTION_MAX = 2000
-
-
-# --- Shared helpers ----------------------------------------------------------
-
-
-def clean_name_and_description(*, name=None, description=None) -> dict:
-    """Validate the `name` (1–100) and `description` (≤ 2000) every
-    workspace and project shares; None means "not given"."""
-    errors, cleaned = {}, {}
-    if name is not None:
-        name = str(name).strip()
-        if not name:
-            errors["name"] = ["This field may not be blank."]
-        elif len(name) > NAME_MAX:
-            errors["name"] = [f"Ensure this field has no more than {NAME_MAX} characters."]
-        cleaned["name"] = name
-    if description is not None:
-        description = str(description).strip()
-        if len(description) > DESCRIPTION_MAX:
-            errors["description"] = [f"Ensure this field has no more than {DESCRIPTION_MAX} characters."]
-        cleaned["description"] = description
-    if errors:
-        raise ValidationError(errors)
-    return cleaned
-
-
-def slug_base(name: str, *, fallback: str, max_length: int = 100) -> str:
-    base = slugify(name)[:max_length].strip("-") or fallback
-    # Pages accept a slug or an id in the same place: a slug never looks like an id.
-    if as_uuid(base) is not None:
-        base = f"{fallback[0]}-{base}"
-    return base
-
-
-def create_with_unique_slug(*, queryset, name: str, fallback: str, create, attempts: int = 8):
-    """Create an object whose slug is derived from `name`, numbered on collision
-    (`acme`, `acme-2`, `acme-3`, ...) among `queryset`'s slugs.
-
-    Two concurrent creations may pick the same free slug; the unique constraint
-    refuses the second, which retries with a fresh look (inside a savepoint, so
-    the caller's transaction survives).
-    """
-    base = slug_base(name, fallback=fallback)
-    for _ in range(attempts):
-        taken = set(
-            queryset.filter(slug__startswith=base).values_list("slug", flat=True)
-        )
-        slug, n = base, 1
-        while slug in taken:
-            n += 1
-            slug = f"{base}-{n}"
-        try:
-            with transaction.atomic():
-                return create(slug)
-        except IntegrityError:
-            if not queryset.filter(slug=slug).exists():
-                raise  # another constraint: not ours to retry
-    raise Conflict("Could not allocate a unique address for this name; try again.", "slug_conflict")
 
 
 # --- Activity ----------------------------------------------------------------
@@ -334,18 +274,12 @@ def invitation_accept_url(*, token: str, base_url: str = "") -> str:
 
 
 def _invitation_email_send(*, invitation, accept_url: str) -> None:
+    """Queued for after the commit. If it cannot be sent the invitation
+    stands: the inviter also gets the link to pass on."""
     context = {"invitation": invitation, "workspace": invitation.workspace,
                "inviter": invitation.invited_by, "accept_url": accept_url}
-    try:
-        send_mail(
-            subject=f"You are invited to {invitation.workspace.name} on omX",
-            message=render_to_string("workspaces/email/invitation.txt", context),
-            from_email=None,
-            recipient_list=[invitation.email],
-        )
-    except Exception:
-        # The invitation stands: the inviter also gets the link to pass on.
-        logger.exception("invitation email failed", extra={"invitation_id": str(invitation.pk)})
+    mail_later(subject=f"You are invited to {invitation.workspace.name} on omX",
+               body=render_to_string("workspaces/email/invitation.txt", context), to=[invitation.email])
 
 
 def invitation_create(*, workspace, actor, email: str, role: str, base_url: str = "") -> tuple[Invitation, str, str]:

@@ -116,8 +116,9 @@ def test_pages_need_login(client):
     assert response["Location"].startswith("/accounts/login/?next=")
 
 
-def test_forgot_password_pages(client, alice):
-    response = client.post("/accounts/password-reset/", {"email": "alice@example.com"})
+def test_forgot_password_pages(client, alice, background):
+    with background():
+        response = client.post("/accounts/password-reset/", {"email": "alice@example.com"})
     assert "Check your email" in response.content.decode()
     link = re.search(r"http://testserver(/accounts/reset/\S+/)", mail.outbox[0].body)[1]
     page = client.get(link, follow=True)

@@ -158,12 +158,13 @@ def test_admin_removing_themselves_leaves(role_world, client_as):
 # --- Invitations -------------------------------------------------------------------------------
 
 
-def test_invitation_create_list_and_revoke(role_world, client_as, settings):
+def test_invitation_create_list_and_revoke(role_world, client_as, settings, background):
     settings.SITE_URL = ""
     admin = client_as(role_world, "admin")
     base = f"/api/workspaces/{role_world.workspace.pk}/invitations"
     mail.outbox.clear()
-    response = admin.post(base, {"email": "new.person@example.com", "role": "viewer"}, format="json")
+    with background():
+        response = admin.post(base, {"email": "new.person@example.com", "role": "viewer"}, format="json")
     assert response.status_code == 201
     body = response.json()
     assert set(body) == {"id", "email", "role", "token", "accept_url", "expires_at", "invited_by"}

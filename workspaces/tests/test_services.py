@@ -291,10 +291,16 @@ def invite(workspace, email="new.person@example.com", role=Role.MEMBER, actor=No
     )
 
 
-def test_invitation_stores_only_a_hash_and_mails_the_link(settings):
+def test_invitation_stores_only_a_hash_and_mails_the_link(settings, background):
+    from django_tasks_db.models import DBTaskResult
+
     settings.SITE_URL = ""
     workspace = make_workspace(name="Acme")
-    invitation, token, accept_url = invite(workspace)
+    with background():
+        invitation, token, accept_url = invite(workspace)
+    # the queued mail waited sealed: the token is nowhere in the task's row
+    queued = DBTaskResult.objects.get(task_path="omx.mail.mail_send")
+    assert token not in str(queued.args_kwargs)
     assert accept_url == f"http://testserver/invitations/{token}"
     assert len(token) >= 40
     invitation.refresh_from_db()
