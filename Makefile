@@ -37,7 +37,7 @@ $(VENV)/.stamp-dev: $(VENV)/.stamp-base requirements-dev.txt
 
 run: $(VENV)/.stamp-base
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo --url http://$(HOST):$(PORT)/
 	@# One background worker (storage jobs) beside the web server; Ctrl-C stops both.
 	@trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py db_worker & worker=$$!; \

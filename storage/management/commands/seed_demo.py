@@ -61,6 +61,10 @@ class Command(BaseCommand):
             "--force", action="store_true",
             help="run even with DEBUG off (the demo accounts get a published password)",
         )
+        parser.add_argument(
+            "--url", default="http://127.0.0.1:8000/",
+            help="where the server will answer, for the closing message (make run passes its HOST and PORT)",
+        )
 
     def handle(self, *args, **options):
         if not settings.DEBUG and not options["force"]:
@@ -84,7 +88,7 @@ class Command(BaseCommand):
         self._storage(demo, project)
         self.stdout.write(self.style.SUCCESS(
             f"\n  Demo login: {DEMO_EMAIL} / {DEMO_PASSWORD}   (a viewer: {VIEWER_EMAIL}, same password)\n"
-            f"  Open http://127.0.0.1:8000/ and log in.\n"
+            f"  Open {options['url']} and log in.\n"
         ))
 
     def _user(self, email, name):
