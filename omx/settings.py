@@ -370,8 +370,13 @@ GCS_TIMEOUT_SECONDS = env.float("GCS_TIMEOUT_SECONDS", default=5)
 STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="") or (
     "gcs" if (GCS_CREDENTIALS_PATH or GCS_PROJECT_ID or STORAGE_EMULATOR_HOST) else "local"
 )
-if STORAGE_BACKEND not in {"gcs", "local"}:
-    raise ImproperlyConfigured(f"STORAGE_BACKEND={STORAGE_BACKEND!r}: use 'gcs' or 'local'.")
+# Checked against storage.backends.REGISTRY by `manage.py check` (storage/checks.py).
+# Which buckets a workspace may link: "required" (the operator grants each,
+# `manage.py grants`) or "open" (any bucket the service account reaches; for
+# single-organisation installs).
+STORAGE_GRANTS = env.str("STORAGE_GRANTS", default="required")
+if STORAGE_GRANTS not in {"required", "open"}:
+    raise ImproperlyConfigured(f"STORAGE_GRANTS={STORAGE_GRANTS!r}: use 'required' or 'open'.")
 # Background work (storage jobs) runs on Django's task framework with the
 # database backend: `python manage.py db_worker` processes, any number, on any
 # machine sharing the database. A job's worker renews its lease with every
@@ -379,12 +384,6 @@ if STORAGE_BACKEND not in {"gcs", "local"}:
 # another worker (a worker killed mid-job leaves its task row RUNNING).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 STORAGE_JOB_LEASE_SECONDS = env.float("STORAGE_JOB_LEASE_SECONDS", default=60)
-# Which buckets a workspace may link: "required" (the operator grants each,
-# `manage.py grants`) or "open" (any bucket the service account reaches; for
-# single-organisation installs).
-STORAGE_GRANTS = env.str("STORAGE_GRANTS", default="required")
-if STORAGE_GRANTS not in {"required", "open"}:
-    raise ImproperlyConfigured(f"STORAGE_GRANTS={STORAGE_GRANTS!r}: use 'required' or 'open'.")
 STORAGE_LOCAL_ROOT = Path(env.str("STORAGE_LOCAL_ROOT", default=str(BASE_DIR / "var" / "storage")))
 STORAGE_LOCAL_MAX_UPLOAD_BYTES = env.int("STORAGE_LOCAL_MAX_UPLOAD_BYTES", default=5 * 1024**3)
 # Names one page of a name search reads at most (storage/search): a bucket of
@@ -392,6 +391,18 @@ STORAGE_LOCAL_MAX_UPLOAD_BYTES = env.int("STORAGE_LOCAL_MAX_UPLOAD_BYTES", defau
 STORAGE_SEARCH_SCAN_LIMIT = env.int("STORAGE_SEARCH_SCAN_LIMIT", default=5000)
 
 INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=14)
+
+# Share links: how long one may live, the most a drop folder accepts per file,
+# and how long each signed URL handed out through one lives (at most 5
+# minutes, so that revoking a link ends it almost at once).
+SHARE_MAX_DAYS = env.int("SHARE_MAX_DAYS", default=90)
+SHARE_MAX_UPLOAD_BYTES = env.int("SHARE_MAX_UPLOAD_BYTES", default=5 * 1024**3)
+SHARE_URL_TTL_SECONDS = min(env.int("SHARE_URL_TTL_SECONDS", default=300), 300)
+SHARE_PASSWORD_FAILURES = env.int("SHARE_PASSWORD_FAILURES", default=5)  # per link and client address
+SHARE_PASSWORD_WINDOW_SECONDS = env.int("SHARE_PASSWORD_WINDOW_SECONDS", default=15 * 60)
+# One access-log row per signed URL handed out and per object deleted; off
+# only to measure what the log costs.
+ACCESS_LOG_ENABLED = env.bool("ACCESS_LOG_ENABLED", default=True)
 
 # --- I18n -------------------------------------------------------------------
 

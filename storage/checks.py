@@ -1,7 +1,19 @@
-"""`manage.py check --deploy` warns where the storage settings leave a door open."""
+"""System checks of the storage settings: `manage.py check` (and every
+command that runs checks) refuses an unknown backend; `check --deploy` warns
+where the settings leave a door open."""
 
 from django.conf import settings
-from django.core.checks import Tags, Warning, register
+from django.core.checks import Error, Tags, Warning, register
+
+
+@register()
+def storage_backend_known(app_configs, **kwargs):
+    from storage.backends import REGISTRY
+
+    if settings.STORAGE_BACKEND not in REGISTRY:
+        return [Error(f"STORAGE_BACKEND={settings.STORAGE_BACKEND!r} is not a storage backend.",
+                      hint=f"Use one of: {', '.join(sorted(REGISTRY))}.", id="omx.E001")]
+    return []
 
 
 @register(Tags.security, deploy=True)

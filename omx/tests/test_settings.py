@@ -132,3 +132,9 @@ def test_check_deploy_warns_about_open_grants_with_open_signup(tmp_path):
 def test_an_unknown_storage_grants_mode_is_refused(tmp_path):
     result = run_django(["check"], {"STORAGE_GRANTS": "maybe"}, tmp_path)
     assert result.returncode != 0 and "STORAGE_GRANTS='maybe'" in result.stderr
+
+
+def test_an_unknown_storage_backend_is_refused_by_check(tmp_path):
+    result = run_django(["check"], {"STORAGE_BACKEND": "s3"}, tmp_path)
+    assert result.returncode != 0
+    assert "omx.E001" in result.stderr and "gcs, local" in result.stderr
