@@ -14,6 +14,7 @@ urlpatterns = [
     path("redoc", views.docs_view(SpectacularRedocView, url_name="schema"), name="redoc"),
     path("accounts/", include("accounts.urls")),
     path("storage/local/", include("storage.local_urls")),
+    path("s/", include("storage.share_urls")),
     path("", include("workspaces.urls")),
     path("", include("projects.urls")),
     path("", include("storage.urls")),

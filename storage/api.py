@@ -5,6 +5,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from omx.api import errors, paginated_response
+from omx.net import client_ip
 from omx.pagination import PageNumberPagination
 from projects.selectors import project_get_for_user
 from storage import search, selectors, services
@@ -168,7 +169,7 @@ class ObjectsApi(StorageApi):
         data.is_valid(raise_exception=True)
         deleted, not_found = services.objects_delete(
             user=request.user, project=project, bucket=data.validated_data["bucket"],
-            names=data.validated_data["object_names"],
+            names=data.validated_data["object_names"], via="api", client_ip=client_ip(request),
         )
         return Response({"deleted": deleted, "not_found": not_found})
 
@@ -214,7 +215,8 @@ class UploadUrlApi(StorageApi):
         project = self.project(request, wid, pid)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        signed = services.upload_url_issue(user=request.user, project=project, **data.validated_data)
+        signed = services.upload_url_issue(user=request.user, project=project, via="api",
+                                           client_ip=client_ip(request), **data.validated_data)
         return Response(signed_url_payload(request, signed, with_headers=True))
 
 
@@ -237,8 +239,10 @@ class DownloadUrlApi(StorageApi):
         project = self.project(request, wid, pid)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        signed = services.download_url_issue(user=request.user, project=project, **data.validated_data)
+        signed = services.download_url_issue(user=request.user, project=project, via="api",
+                                             client_ip=client_ip(request), **data.validated_data)
         return Response(signed_url_payload(request, signed, with_headers=False))
+
 
 class SearchResultsSerializer(serializers.Serializer):
     bucket = serializers.CharField()

@@ -23,6 +23,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from storage.access_log import Action, Via, access_record
 from storage.backends import StorageError, StorageNotFound, StorageUnavailable, get_backend
 from storage.job_services import destination_name, job_finish
 from storage.models import StorageJob
@@ -212,6 +213,7 @@ class _Run:
             for name in batch:
                 self.count(name, "failed", str(exc.detail))
             return
+        self.log_deleted(deleted)
         for name in deleted:
             self.count(name, "done")
         for name in not_found:
@@ -253,7 +255,13 @@ class _Run:
             except StorageError as exc:
                 self.count(name, "failed", f"Copied, but the source could not be deleted: {exc.detail}")
                 return
+            self.log_deleted([name])
         self.count(name, "done")
+
+    def log_deleted(self, names: list[str]) -> None:
+        # Jobs are started through the API's job routes; the worker has no client address.
+        access_record(project_id=self.job.project_id, action=Action.DELETE, bucket=self.job.bucket, names=names,
+                      via=Via.API, actor_id=self.job.created_by_id)
 
     def _exists(self, bucket: str, name: str) -> bool:
         try:

@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 
 from storage.backends import StorageError, get_backend
 from storage.backends.base import ObjectInfo, content_disposition
-from storage.backends.local import CHUNK_SIZE, LocalBackend, ObjectTooLarge, SignedURLRefused
+from storage.backends.local import CHUNK_SIZE, LocalBackend, ObjectExists, ObjectTooLarge, SignedURLRefused
 
 # The only types served as themselves: a browser shows them but never runs
 # anything in them. Everything else (HTML, SVG, scripts, style sheets, XML,
@@ -123,6 +123,16 @@ class LocalObjectApi(APIView):
                 code="content_type_mismatch",
             )
         max_bytes = int(settings.STORAGE_LOCAL_MAX_UPLOAD_BYTES)
+        if payload.get("mx") is not None:  # a drop folder's own cap
+            max_bytes = min(max_bytes, int(payload["mx"]))
+        if_absent = bool(payload.get("ne"))
+        if if_absent:
+            try:
+                self._backend().get_object(bucket=payload["b"], name=payload["o"])
+            except StorageError:
+                pass
+            else:  # refused before any byte is read; write_stream checks again atomically
+                raise ObjectExists()
         try:
             declared = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -139,5 +149,6 @@ class LocalObjectApi(APIView):
             chunks=chunks,
             content_type=sent_type,
             max_bytes=max_bytes,
+            if_absent=if_absent,
         )
         return HttpResponse(status=200)

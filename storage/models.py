@@ -167,3 +167,116 @@ class StorageJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.state in self.FINISHED
+
+
+class Share(models.Model):
+    """A link that gives people outside the workspace one object, one folder
+    (download) or one drop folder (upload). Only a hash of its token is kept;
+    each use hands out a fresh short-lived signed URL, so revoking the row
+    ends the link at once."""
+
+    class Mode(models.TextChoices):
+        DOWNLOAD = "download"
+        UPLOAD = "upload"
+
+    class State(models.TextChoices):
+        ACTIVE = "active"
+        EXPIRED = "expired"
+        REVOKED = "revoked"
+        EXHAUSTED = "exhausted"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="shares")
+    bucket = models.CharField(max_length=222)
+    object_name = models.CharField(max_length=1024, null=True, blank=True)
+    prefix = models.CharField(max_length=1024, null=True, blank=True)  # normalised, never "" (the bucket root)
+    mode = models.CharField(max_length=16, choices=Mode.choices, default=Mode.DOWNLOAD)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    password_hash = models.CharField(max_length=256, blank=True, default="", editable=False)
+    expires_at = models.DateTimeField()
+    max_uses = models.PositiveIntegerField(null=True, blank=True)
+    use_count = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["project", "-created_at"], name="storage_share_project_recent")]
+        constraints = [
+            # Exactly one of object_name and prefix; a drop folder is a folder.
+            models.CheckConstraint(
+                condition=(models.Q(object_name__isnull=False, prefix__isnull=True)
+                           | models.Q(object_name__isnull=True, prefix__isnull=False)),
+                name="storage_share_one_target"),
+            models.CheckConstraint(condition=~models.Q(mode="upload", prefix__isnull=True),
+                                   name="storage_share_upload_is_folder"),
+        ]
+
+    def __str__(self):
+        return f"{self.mode} {self.bucket}/{self.object_name or self.prefix} ({self.state})"
+
+    @property
+    def kind(self) -> str:
+        if self.mode == self.Mode.UPLOAD:
+            return "drop"
+        return "object" if self.object_name is not None else "folder"
+
+    @property
+    def has_password(self) -> bool:
+        return bool(self.password_hash)
+
+    @property
+    def state(self) -> str:
+        if self.revoked_at is not None:
+            return self.State.REVOKED
+        if self.expires_at <= timezone.now():
+            return self.State.EXPIRED
+        if self.max_uses is not None and self.use_count >= self.max_uses:
+            return self.State.EXHAUSTED
+        return self.State.ACTIVE
+
+
+class AccessLogEntry(models.Model):
+    """One signed URL handed out, or one object deleted, through any door.
+    Kept when the share or the person goes (their columns become null), and
+    pruned by age with `manage.py prune_access_log`."""
+
+    class Via(models.TextChoices):
+        API = "api"
+        PAGE = "page"
+        SHARE = "share"
+
+    class Action(models.TextChoices):
+        DOWNLOAD_URL = "download_url"
+        UPLOAD_URL = "upload_url"
+        DELETE = "delete"
+        SHARE_DOWNLOAD = "share_download"
+        SHARE_UPLOAD = "share_upload"
+
+    # Sequential id: rows are never exposed by id, and it orders rows of one instant.
+    id = models.BigAutoField(primary_key=True)
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    via = models.CharField(max_length=8, choices=Via.choices)
+    action = models.CharField(max_length=16, choices=Action.choices)
+    bucket = models.CharField(max_length=222)
+    object_name = models.CharField(max_length=1024)
+    share = models.ForeignKey(Share, null=True, blank=True, on_delete=models.SET_NULL, related_name="accesses")
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["project", "-at"], name="storage_access_project_recent"),
+            models.Index(fields=["share", "-at"], name="storage_access_share_recent"),
+            models.Index(fields=["at"], name="storage_access_at"),  # pruning by age
+        ]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.bucket}/{self.object_name}"

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
+from omx.net import client_ip
 from storage import selectors, services
 from storage.backends.base import basename, folder_name
 from storage.browse import Browse, crumbs, project_kwargs
@@ -160,7 +161,8 @@ def _rows(request, project, state: Browse, listing) -> list[dict]:
         })
     if state.view == "grid":
         wanted = [f["name"] for f in files if f["icon"] == "image" and f["size"] <= THUMBNAIL_MAX_BYTES]
-        signed = services.inline_urls_issue(user=request.user, project=project, bucket=state.bucket, names=wanted)
+        signed = services.inline_urls_issue(user=request.user, project=project, bucket=state.bucket, names=wanted,
+                                            via="page", client_ip=client_ip(request))
         for f in files:
             if f["name"] in signed:
                 f["thumb"] = signed[f["name"]].url
@@ -199,7 +201,8 @@ def object_details(request, project, state: Browse, name: str) -> dict:
                     f"{urlencode({'c': state.connection.pk, 'name': info.name})}",
     }
     if kind in ("image", "pdf", "audio", "video"):
-        url = services.inline_urls_issue(user=request.user, project=project, bucket=bucket, names=[name])[name].url
+        url = services.inline_urls_issue(user=request.user, project=project, bucket=bucket, names=[name],
+                                         via="page", client_ip=client_ip(request))[name].url
         detail["preview"] = kind
         detail["preview_url"] = url
         # Our own origin (local backend): no frame, a new tab instead.

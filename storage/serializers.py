@@ -92,3 +92,45 @@ class JobSerializer(serializers.Serializer):
             "started_at": when(job.started_at) if job.started_at else None,
             "finished_at": when(job.finished_at) if job.finished_at else None,
         }
+
+
+class ShareSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    bucket = serializers.CharField()
+    object_name = serializers.CharField(allow_null=True)
+    prefix = serializers.CharField(allow_null=True)
+    mode = serializers.ChoiceField(choices=["download", "upload"])
+    expires_at = serializers.DateTimeField()
+    max_uses = serializers.IntegerField(allow_null=True)
+    use_count = serializers.IntegerField()
+    has_password = serializers.BooleanField()
+    state = serializers.ChoiceField(choices=["active", "expired", "revoked", "exhausted"])
+    created_by = UserSerializer(allow_null=True)
+    created_at = serializers.DateTimeField()
+    revoked_at = serializers.DateTimeField(allow_null=True)
+
+
+class ShareCreatedSerializer(ShareSerializer):
+    url = serializers.URLField(help_text="The link `…/s/<token>`: shown this once, never stored.")
+
+
+class ShareAccessSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    action = serializers.SerializerMethodField()
+    object_name = serializers.CharField()
+    client_ip = serializers.IPAddressField(allow_null=True)
+
+    def get_action(self, entry) -> str:
+        return "upload" if entry.action == "share_upload" else "download"
+
+
+class AccessLogSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    actor = UserSerializer(allow_null=True)
+    via = serializers.ChoiceField(choices=["api", "page", "share"])
+    action = serializers.ChoiceField(choices=["download_url", "upload_url", "delete", "share_download",
+                                              "share_upload"])
+    bucket = serializers.CharField()
+    object_name = serializers.CharField()
+    share_id = serializers.UUIDField(allow_null=True)
+    client_ip = serializers.IPAddressField(allow_null=True)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from projects.models import Project
 from projects.services import project_upload_recorded
 from storage import selectors
+from storage.access_log import Action, Via, access_record
 from storage.backends import SignedURL, StorageError, bucket_name_validate, get_backend
 from storage.deadline import map_within_deadline
 from storage.models import BucketGrant, StorageConnection
@@ -100,7 +101,9 @@ def folder_create(*, user, project: Project, bucket: str, prefix: str) -> str:
     return prefix
 
 
-def objects_delete(*, user, project: Project, bucket: str, names: list[str]) -> tuple[list[str], list[str]]:
+def objects_delete(
+    *, user, project: Project, bucket: str, names: list[str], via: str = Via.API, client_ip: str | None = None,
+) -> tuple[list[str], list[str]]:
     if not names:
         raise ValidationError({"object_names": ["Name at least one object."]})
     if len(names) > MAX_DELETE:
@@ -108,6 +111,8 @@ def objects_delete(*, user, project: Project, bucket: str, names: list[str]) -> 
     names = list(dict.fromkeys(names))  # each once, order kept
     selectors.names_check(project=project, bucket=bucket, names=names, field="object_names")
     deleted, not_found = get_backend().delete_objects(bucket=bucket, names=names)
+    access_record(project=project, action=Action.DELETE, bucket=bucket, names=deleted, via=via, actor=user,
+                  client_ip=client_ip)
     if deleted:
         shown = ", ".join(deleted[:3]) + (f" and {len(deleted) - 3} more" if len(deleted) > 3 else "")
         activity_record(
@@ -120,28 +125,36 @@ def objects_delete(*, user, project: Project, bucket: str, names: list[str]) -> 
 
 
 def upload_url_issue(
-    *, user, project: Project, bucket: str, object_name: str, content_type: str | None = None
+    *, user, project: Project, bucket: str, object_name: str, content_type: str | None = None,
+    via: str = Via.API, client_ip: str | None = None,
 ) -> SignedURL:
     selectors.names_check(project=project, bucket=bucket, names=[object_name])
     content_type = content_type or "application/octet-stream"
     signed = get_backend().sign_upload(bucket=bucket, name=object_name, content_type=content_type)
     project_upload_recorded(project=project)
+    access_record(project=project, action=Action.UPLOAD_URL, bucket=bucket, names=[object_name], via=via,
+                  actor=user, client_ip=client_ip)
     logger.info("upload URL issued", extra={"user_id": str(user.pk), "project_id": str(project.pk),
                                             "bucket": bucket, "object_name": object_name})
     return signed
 
 
 def download_url_issue(
-    *, user, project: Project, bucket: str, object_name: str, disposition: str | None = None
+    *, user, project: Project, bucket: str, object_name: str, disposition: str | None = None,
+    via: str = Via.API, client_ip: str | None = None,
 ) -> SignedURL:
     selectors.object_get(project=project, bucket=bucket, name=object_name)  # 404 if missing
     signed = get_backend().sign_download(bucket=bucket, name=object_name, disposition=disposition)
+    access_record(project=project, action=Action.DOWNLOAD_URL, bucket=bucket, names=[object_name], via=via,
+                  actor=user, client_ip=client_ip)
     logger.info("download URL issued", extra={"user_id": str(user.pk), "project_id": str(project.pk),
                                               "bucket": bucket, "object_name": object_name})
     return signed
 
 
-def inline_urls_issue(*, user, project: Project, bucket: str, names: list[str]) -> dict[str, SignedURL]:
+def inline_urls_issue(
+    *, user, project: Project, bucket: str, names: list[str], via: str = Via.PAGE, client_ip: str | None = None,
+) -> dict[str, SignedURL]:
     """Inline signed URLs for objects the caller has just listed or looked up
     (grid thumbnails, previews): no existence check per name, and with a key
     file no network call at all (signing is local crypto). Without a key, GCS
@@ -155,9 +168,16 @@ def inline_urls_issue(*, user, project: Project, bucket: str, names: list[str]) 
         return backend.sign_download(bucket=bucket, name=name, disposition="inline")
 
     if backend.signs_locally:
-        return {name: sign(name) for name in names}
-    # One IAM call per name: a few at a time, within one deadline for the request.
-    return dict(zip(names, map_within_deadline(sign, names), strict=True))
+        signed = {name: sign(name) for name in names}
+    else:
+        # One IAM call per name: a few at a time, within one deadline for the request.
+        signed = dict(zip(names, map_within_deadline(sign, names), strict=True))
+    # A thumbnail's or preview's URL hands out the object's bytes as surely as a
+    # download link (it can be copied and opened elsewhere until it expires), so
+    # it is logged as a download URL: one bulk INSERT per page of thumbnails.
+    access_record(project=project, action=Action.DOWNLOAD_URL, bucket=bucket, names=list(signed), via=via,
+                  actor=user, client_ip=client_ip)
+    return signed
 
 
 # --- Bucket grants (staff: admin and `manage.py grants`) -------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from storage import views
+from storage import access_log_views, views
 
 app_name = "storage"
 
@@ -16,4 +16,6 @@ urlpatterns = [
     path(f"{FILES}buckets", views.bucket_choices, name="buckets"),
     path(f"{FILES}connections", views.connection_create, name="connection-create"),
     path(f"{FILES}connections/<uuid:connection_id>/unlink", views.connection_delete, name="connection-delete"),
+    path("w/<str:workspace>/p/<str:project>/access-log", access_log_views.access_log_page, name="access-log"),
+    path("w/<str:workspace>/p/<str:project>/access-log.csv", access_log_views.access_log_csv, name="access-log-csv"),
 ]

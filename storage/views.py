@@ -24,6 +24,7 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from omx.forms import add_service_errors
 from omx.htmx import render_page
+from omx.net import client_ip
 from projects.selectors import project_get_by_slugs_for_user
 from storage import selectors, services
 from storage.backends import StorageError
@@ -159,7 +160,8 @@ def object_download(request, workspace, project):
         return _render_page(request, project, state, status=(state.problem or {}).get("status", 400))
     with page_problem(title="Not available", gone=GONE) as caught:
         signed = services.download_url_issue(
-            user=request.user, project=project, bucket=state.bucket, object_name=name, disposition="attachment"
+            user=request.user, project=project, bucket=state.bucket, object_name=name, disposition="attachment",
+            via="page", client_ip=client_ip(request),
         )
     if caught.problem:
         return _render_page(request, project, state, status=caught.problem["status"], detail_problem=caught.problem)
@@ -181,7 +183,7 @@ def object_link(request, workspace, project):
         if state.problem or not name:
             raise ValidationError(state.problem["detail"] if state.problem else "Name a file.")
         signed = services.download_url_issue(user=request.user, project=project, bucket=state.bucket,
-                                             object_name=name)
+                                             object_name=name, via="page", client_ip=client_ip(request))
         url = request.build_absolute_uri(signed.url) if signed.url.startswith("/") else signed.url
         context["link"] = {"url": url, "expires_at": signed.expires_at}
     status = caught.problem["status"] if caught.problem else 200
@@ -250,7 +252,8 @@ def objects_delete(request, workspace, project):
             raise ValidationError(f"At most {MAX_NAMES} items at a time.")
         if request.POST.get("confirm") == "1":
             deleted, not_found = services.objects_delete(user=request.user, project=project,
-                                                         bucket=state.bucket, names=names)
+                                                         bucket=state.bucket, names=names, via="page",
+                                                         client_ip=client_ip(request))
             context.update(delete_result=True, deleted=deleted, not_found=not_found)
     status = caught.problem["status"] if caught.problem else 200
     context["delete_items"] = [{"name": n, "folder": n.endswith("/")} for n in names]

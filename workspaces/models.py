@@ -157,6 +157,8 @@ class ActivityEvent(models.Model):
         STORAGE_OBJECTS_DELETED = "storage.objects_deleted"
         STORAGE_OBJECTS_COPIED = "storage.objects_copied"
         STORAGE_OBJECTS_MOVED = "storage.objects_moved"
+        SHARE_CREATED = "share.created"
+        SHARE_REVOKED = "share.revoked"
 
     # Sequential id: events are never exposed by id, and it breaks ties
     # between events written in the same instant.

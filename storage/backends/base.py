@@ -114,10 +114,16 @@ class StorageBackend(Protocol):
 
     def read_head(self, *, bucket: str, name: str, max_bytes: int) -> bytes: ...
 
-    def sign_upload(self, *, bucket: str, name: str, content_type: str) -> SignedURL: ...
+    # `ttl` overrides the settings' lifetime (share links use a few minutes).
+    # `if_absent` makes the URL unable to overwrite an existing object, and
+    # `max_bytes` caps what it accepts (drop folders).
+    def sign_upload(
+        self, *, bucket: str, name: str, content_type: str, ttl: int | None = None,
+        if_absent: bool = False, max_bytes: int | None = None,
+    ) -> SignedURL: ...
 
     def sign_download(
-        self, *, bucket: str, name: str, disposition: str | None = None
+        self, *, bucket: str, name: str, disposition: str | None = None, ttl: int | None = None
     ) -> SignedURL: ...
 
     def delete_objects(self, *, bucket: str, names: list[str]) -> tuple[list[str], list[str]]: ...

@@ -349,21 +349,32 @@ class GcsBackend(GcsBulkOps, GcsSearchOps):
             except api_exceptions.RequestRangeNotSatisfiable:
                 return b""  # a zero-byte object has no first byte to range over
 
-    def sign_upload(self, *, bucket: str, name: str, content_type: str) -> SignedURL:
+    def sign_upload(
+        self, *, bucket: str, name: str, content_type: str, ttl: int | None = None,
+        if_absent: bool = False, max_bytes: int | None = None,
+    ) -> SignedURL:
         if not content_type:
             raise StorageBadRequest("An upload needs a content type.")
-        ttl = int(settings.GCS_UPLOAD_URL_TTL_SECONDS)
+        ttl = int(ttl or settings.GCS_UPLOAD_URL_TTL_SECONDS)
         expires_at = _now() + timedelta(seconds=ttl)
-        url = self._sign(bucket=bucket, name=name, method="PUT", ttl=ttl, content_type=content_type)
+        # Signed headers the client must send as they are: generation 0 means
+        # "only if no such object exists"; the range caps the body's size.
+        extra = {}
+        if if_absent:
+            extra["x-goog-if-generation-match"] = "0"
+        if max_bytes is not None:
+            extra["x-goog-content-length-range"] = f"0,{int(max_bytes)}"
+        url = self._sign(bucket=bucket, name=name, method="PUT", ttl=ttl, content_type=content_type,
+                         headers=extra or None)
         return SignedURL(
-            url=url, method="PUT", headers={"Content-Type": content_type}, expires_at=expires_at
+            url=url, method="PUT", headers={"Content-Type": content_type, **extra}, expires_at=expires_at
         )
 
     def sign_download(
-        self, *, bucket: str, name: str, disposition: str | None = None
+        self, *, bucket: str, name: str, disposition: str | None = None, ttl: int | None = None
     ) -> SignedURL:
         validate_disposition(disposition)
-        ttl = int(settings.GCS_SIGNED_URL_TTL_SECONDS)
+        ttl = int(ttl or settings.GCS_SIGNED_URL_TTL_SECONDS)
         expires_at = _now() + timedelta(seconds=ttl)
         url = self._sign(
             bucket=bucket,

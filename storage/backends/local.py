@@ -75,6 +75,14 @@ class ObjectTooLarge(StorageBadRequest):
     default_code = "too_large"
 
 
+class ObjectExists(StorageError):
+    """An upload that may only create an object found one there (GCS answers 412)."""
+
+    status_code = 412
+    default_detail = "An object of this name exists already."
+    default_code = "exists"
+
+
 class SignedURLRefused(StorageError):
     """A local signed URL that is tampered with, expired or used the wrong way."""
 
@@ -365,28 +373,33 @@ class LocalBackend(LocalBulkOps, LocalSearchOps):
         url = reverse("storage_local:object", kwargs={"token": token})
         return url, datetime.fromtimestamp(expires, UTC)
 
-    def sign_upload(self, *, bucket: str, name: str, content_type: str) -> SignedURL:
+    def sign_upload(
+        self, *, bucket: str, name: str, content_type: str, ttl: int | None = None,
+        if_absent: bool = False, max_bytes: int | None = None,
+    ) -> SignedURL:
         validate_bucket_name(bucket)
         validate_object_name(name)
         if not content_type:
             raise StorageBadRequest("An upload needs a content type.")
-        url, expires_at = self._token_url(
-            {"b": bucket, "o": name, "m": "PUT", "ct": content_type},
-            int(settings.GCS_UPLOAD_URL_TTL_SECONDS),
-        )
+        payload = {"b": bucket, "o": name, "m": "PUT", "ct": content_type}
+        if if_absent:
+            payload["ne"] = 1  # storage/local_views.py refuses to overwrite
+        if max_bytes is not None:
+            payload["mx"] = int(max_bytes)
+        url, expires_at = self._token_url(payload, int(ttl or settings.GCS_UPLOAD_URL_TTL_SECONDS))
         return SignedURL(
             url=url, method="PUT", headers={"Content-Type": content_type}, expires_at=expires_at
         )
 
     def sign_download(
-        self, *, bucket: str, name: str, disposition: str | None = None
+        self, *, bucket: str, name: str, disposition: str | None = None, ttl: int | None = None
     ) -> SignedURL:
         validate_bucket_name(bucket)
         validate_object_name(name)
         validate_disposition(disposition)
         url, expires_at = self._token_url(
             {"b": bucket, "o": name, "m": "GET", "d": disposition},
-            int(settings.GCS_SIGNED_URL_TTL_SECONDS),
+            int(ttl or settings.GCS_SIGNED_URL_TTL_SECONDS),
         )
         return SignedURL(url=url, method="GET", headers={}, expires_at=expires_at)
 
@@ -439,6 +452,7 @@ class LocalBackend(LocalBulkOps, LocalSearchOps):
         chunks: Iterable[bytes],
         content_type: str,
         max_bytes: int | None = None,
+        if_absent: bool = False,
     ) -> None:
         """Store an object from chunks, never holding it whole in memory.
 
@@ -474,6 +488,14 @@ class LocalBackend(LocalBulkOps, LocalSearchOps):
                         fh.write(chunk)
                 path.parent.mkdir(parents=True, exist_ok=True)
                 self._object_path(bucket, name)  # no symlink appeared meanwhile
+                if if_absent:
+                    # A hard link fails if the name exists: check and write are one step.
+                    try:
+                        os.link(tmp, path)
+                    except FileExistsError:
+                        raise ObjectExists(f"{name} exists already.") from None
+                    return self._write_meta(
+                        bucket, name, path, content_type, base64.b64encode(md5.digest()).decode())
                 try:
                     os.replace(tmp, path)
                 except OSError as exc:
