@@ -371,6 +371,9 @@ STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="") or (
     "gcs" if (GCS_CREDENTIALS_PATH or GCS_PROJECT_ID or STORAGE_EMULATOR_HOST) else "local"
 )
 # Checked against storage.backends.REGISTRY by `manage.py check` (storage/checks.py).
+# What /healthz reports beside the database: name -> a function answering
+# "ok", "unconfigured" or "error" (the apps own their checks; omx imports none).
+HEALTH_CHECKS = {"storage": "storage.health.storage_status"}
 # Which buckets a workspace may link: "required" (the operator grants each,
 # `manage.py grants`) or "open" (any bucket the service account reaches; for
 # single-organisation installs).

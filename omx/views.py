@@ -1,7 +1,9 @@
+from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.csp import CSP
+from django.utils.module_loading import import_string
 from django.views.csrf import csrf_failure as django_csrf_failure
 from django.views.decorators.csp import csp_override
 from django.views.decorators.csrf import csrf_exempt
@@ -36,8 +38,6 @@ def home(request):
 
 @require_GET
 def healthz(request):
-    from storage.health import storage_status
-
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -47,7 +47,7 @@ def healthz(request):
     body = {
         "status": "ok" if database == "ok" else "error",
         "database": database,
-        "storage": storage_status(),
+        **{name: import_string(path)() for name, path in settings.HEALTH_CHECKS.items()},
     }
     return JsonResponse(body, status=200 if database == "ok" else 503)
 
