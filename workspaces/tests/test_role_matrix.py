@@ -100,6 +100,16 @@ ROLE_MATRIX = [
     ("POST", S + "/jobs/{jid}/cancel", None, {**need("member", 200), "member": 200}),
     ("POST", S + "/jobs/{other_jid}/cancel", None, {**need("admin", 200)}),
     ("GET", S + "/jobs/{missing}", None, need("viewer", 404)),
+    # Share links ({shid} was created by the member, {other_shid} by the admin)
+    ("GET", S + "/shares", None, need("viewer", 200)),
+    ("POST", S + "/shares", lambda w: {"bucket": w.ids["bucket"], "object_name": "data/a.txt"}, need("member", 201)),
+    ("GET", S + "/shares/{shid}", None, need("viewer", 200)),
+    ("DELETE", S + "/shares/{shid}", None, need("member", 204)),
+    ("DELETE", S + "/shares/{other_shid}", None, need("admin", 204)),
+    ("GET", S + "/shares/{shid}/accesses", None, need("admin", 200)),
+    ("GET", S + "/shares/{missing}", None, need("viewer", 404)),
+    ("GET", S + "/access-log", None, need("admin", 200)),
+    ("POST", S + "/shares", {"bucket": "role-world-ungranted", "object_name": "a.txt"}, need("viewer", 403)),
     # a connection id under another project, and storage under the wrong workspace
     ("GET", S + "/connections/{missing}", None, need("viewer", 404)),
     ("GET", "/api/workspaces/{wid}/projects/{other_pid}/storage/connections", None, nobody(404)),
@@ -128,12 +138,19 @@ def role_world(role_world):
         job = StorageJob.objects.create(project=role_world.project, kind="delete", bucket=role_world.ids["bucket"],
                                         sources=["data/a.txt"], created_by=role_world.users[role])
         role_world.ids[key] = job.pk
+    from storage.share_services import share_create
+
+    for key, role in (("shid", "member"), ("other_shid", "admin")):
+        share, _ = share_create(user=role_world.users[role], project=role_world.project, bucket=role_world.ids["bucket"],
+                                object_name="data/a.txt")
+        role_world.ids[key] = share.pk
     return role_world
 
 
 # URL names whose routes must all appear in ROLE_MATRIX. Auth routes are not
-# workspace-scoped.
-NOT_IN_MATRIX = ("auth-",)
+# workspace-scoped; nor is the public side of share links, whose token is the
+# credential (storage/tests/test_shares.py covers it).
+NOT_IN_MATRIX = ("auth-", "shares-public-")
 
 
 def _row_id(row):
@@ -198,7 +215,7 @@ def test_grant_refusals_say_bucket_not_granted(role_world, client_as):
     owner, outsider = client_as(role_world, "owner"), client_as(role_world, "outsider")
     rows = [(row, owner) for row in ROLE_MATRIX if "role-world-ungranted" in str(row[1]) + str(row[2])]
     rows += [(row, outsider) for row in ROLE_MATRIX if row[1] == OTHER_S + "/connections"]
-    assert len(rows) == 7
+    assert len(rows) == 8
     for (method, url, body, _), client in rows:
         body = body(role_world) if callable(body) else body
         response = getattr(client, method.lower())(url.format(**role_world.ids), body, format="json")
