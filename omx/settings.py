@@ -308,6 +308,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "workspaces.models.Role",
         "InvitationRoleEnum": [("admin", "Admin"), ("member", "Member"), ("viewer", "Viewer")],
+        "ShareKindEnum": ["object", "folder", "drop"],
+        "JobKindEnum": ["delete", "copy", "move"],
+        "ShareStateEnum": ["active", "expired", "revoked", "exhausted"],
+        "UploadMethodEnum": [("PUT", "PUT")],
     },
 }
 
