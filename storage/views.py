@@ -26,7 +26,7 @@ from omx.forms import add_service_errors
 from omx.htmx import render_page
 from omx.net import client_ip
 from projects.selectors import project_get_by_slugs_for_user
-from storage import selectors, services
+from storage import job_services, selectors, services
 from storage.backends import StorageError
 from storage.backends.base import folder_name
 from storage.browse import Browse, browse, project_kwargs
@@ -38,6 +38,7 @@ from workspaces.models import Role
 
 PAGE = "storage/browser.html"
 CHANGED = "storage-changed"  # the client event that makes the listing reload itself
+JOB_STARTED = "storage-job"  # the client event that hands a new storage job to the page's jobs panel
 
 
 # --- Access ----------------------------------------------------------------
@@ -237,8 +238,10 @@ def folder_create(request, workspace, project):
 @require_POST
 def objects_delete(request, workspace, project):
     """First POST: the confirmation, listing what will go. With confirm=1:
-    delete (the service checks each name), then the result (deleted / not
-    found)."""
+    plain objects are deleted at once (the service checks each name), then
+    the result (deleted / not found); a selection with a folder goes to a
+    delete job (a folder may hold any number of objects), which the page's
+    jobs panel follows."""
     project = _project(request, workspace, project, need=Role.MEMBER)
     state = browse(project, request.POST)
     names = list(dict.fromkeys(n for n in request.POST.getlist("name") if n))
@@ -250,23 +253,56 @@ def objects_delete(request, workspace, project):
             raise ValidationError("Select the files or folders to delete first.")
         if len(names) > MAX_NAMES:
             raise ValidationError(f"At most {MAX_NAMES} items at a time.")
-        if request.POST.get("confirm") == "1":
+        if request.POST.get("confirm") == "1" and any(n.endswith("/") for n in names):
+            context["delete_job"] = job_services.job_create(user=request.user, project=project, kind="delete",
+                                                            bucket=state.bucket, sources=names)
+        elif request.POST.get("confirm") == "1":
             deleted, not_found = services.objects_delete(user=request.user, project=project,
                                                          bucket=state.bucket, names=names, via="page",
                                                          client_ip=client_ip(request))
             context.update(delete_result=True, deleted=deleted, not_found=not_found)
     status = caught.problem["status"] if caught.problem else 200
     context["delete_items"] = [{"name": n, "folder": n.endswith("/")} for n in names]
+    context["delete_summary"] = _delete_summary(names, state.prefix)
     context["has_folders"] = any(n.endswith("/") for n in names)
+    job = context.get("delete_job")
     if not request.htmx:
         if context.get("delete_result"):
             _delete_messages(request, context["deleted"], context["not_found"])
+            return _back(state)
+        if job:
+            messages.info(request, f"Deleting {len(names)} item{'s' if len(names) != 1 else ''} in the background: "
+                                   "reload the page to see how far it got.")
             return _back(state)
         return _render_page(request, project, state, status=status, dialog_inline=True, **context)
     response = _respond(request, page_context(request, project, state, **context), status, partial="dialog")
     if context.get("delete_result"):
         trigger_client_event(response, CHANGED, {"deleted": len(context["deleted"])})
+    if job:
+        # After settling: the jobs panel takes over from the dialog.
+        trigger_client_event(response, JOB_STARTED, {"id": str(job.pk)}, after="settle")
     return response
+
+
+def _delete_summary(names: list[str], prefix: str) -> str:
+    """What a delete takes, in words: a folder goes with everything inside it."""
+    folders = [n for n in names if n.endswith("/")]
+    files = len(names) - len(folders)
+    if not names:
+        return ""
+    if len(names) <= 3:
+        parts = [f"the {'folder' if n.endswith('/') else 'file'} {n.removeprefix(prefix) or n}"
+                 + (" and everything inside it" if n.endswith("/") else "") for n in names]
+        text = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+    else:
+        counted = []
+        if folders:
+            counted.append(f"{len(folders)} folder{'s' if len(folders) != 1 else ''} with everything inside "
+                           f"{'them' if len(folders) != 1 else 'it'}")
+        if files:
+            counted.append(f"{files} file{'s' if files != 1 else ''}")
+        text = " and ".join(counted)
+    return text[:1].upper() + text[1:]
 
 
 def _delete_messages(request, deleted, not_found):

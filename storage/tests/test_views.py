@@ -11,7 +11,8 @@ from django.urls import reverse
 
 from storage.backends import get_backend, uri
 from storage.management.commands.seed_demo import png
-from storage.models import BucketGrant, StorageConnection
+from storage.job_runner import job_work
+from storage.models import BucketGrant, StorageConnection, StorageJob
 from storage.services import connection_create
 from storage.tests.fixtures import unique_bucket_name
 from workspaces.models import ActivityEvent, Role
@@ -395,24 +396,55 @@ def test_viewers_cannot_write_even_by_hand(linked, client):
 
 def test_delete_confirms_then_reports_deleted_and_not_found(linked, client):
     as_(client, linked, "member")
-    names = ["data/readme.txt", "data/" + HOSTILE, "data/gone.txt", "data/empty/"]
+    names = ["data/readme.txt", "data/" + HOSTILE, "data/gone.txt"]
     first = client.post(linked.action("delete"), {"c": linked.connection.pk, "name": names},
                         headers=htmx("fb-dialog-body"))
     page = text(first)
-    assert first.status_code == 200 and "Delete 4 items?" in page
+    assert first.status_code == 200 and "Delete 3 items?" in page
     assert "&lt;img src=x onerror=alert(1)&gt;.txt" in page and "<img src=x" not in page
-    assert "only its placeholder object goes" in page
+    assert re.search(r'data-action="close-dialog" autofocus>Cancel<', page)  # Enter does not delete
     assert "HX-Trigger" not in first
     assert linked.backend.get_object(bucket=linked.bucket, name="data/readme.txt")  # nothing yet
 
     second = client.post(linked.action("delete"), {"c": linked.connection.pk, "name": names, "confirm": "1"},
                          headers=htmx("fb-dialog-body"))
     result = text(second)
-    assert second.status_code == 200 and "Deleted 3 items" in result
+    assert second.status_code == 200 and "Deleted 2 items" in result
     assert "Not found (already gone):" in result and "data/gone.txt" in result
     assert '"storage-changed"' in second["HX-Trigger"]
+    assert not StorageJob.objects.exists()  # plain objects go at once
     listing = names_in(text(client.get(linked.url)))
-    assert "data/readme.txt" not in listing and "data/empty/" not in listing
+    assert "data/readme.txt" not in listing
+
+
+def test_deleting_a_folder_says_everything_inside_goes_and_runs_as_a_job(linked, client):
+    as_(client, linked, "member")
+    names = ["data/reports/", "data/readme.txt"]
+    first = client.post(linked.action("delete"), {"c": linked.connection.pk, "prefix": "data/", "name": names},
+                        headers=htmx("fb-dialog-body"))
+    assert first.status_code == 200
+    assert ("The folder reports/ and everything inside it and the file readme.txt will be deleted"
+            in text(first))
+    assert re.search(r'data-action="close-dialog" autofocus>Cancel<', text(first))
+    assert not StorageJob.objects.exists()
+
+    second = client.post(linked.action("delete"), {"c": linked.connection.pk, "prefix": "data/", "name": names,
+                                                   "confirm": "1"}, headers=htmx("fb-dialog-body"))
+    job = StorageJob.objects.get()
+    assert second.status_code == 200 and "Deleting in the background" in text(second)
+    assert (job.kind, job.bucket, job.sources, job.created_by) == ("delete", linked.bucket, names,
+                                                                   linked.users["member"])
+    assert str(job.pk) in second["HX-Trigger-After-Settle"] and '"storage-job"' in second["HX-Trigger-After-Settle"]
+    job_work(job=job)
+    job.refresh_from_db()
+    assert job.state == "succeeded"
+    left = set(linked.backend.iter_names(bucket=linked.bucket, prefix="data/"))
+    assert not {n for n in left if n.startswith("data/reports/")} and "data/readme.txt" not in left
+    assert "data/summary.json" in left
+
+    plain = client.post(linked.action("delete"), {"c": linked.connection.pk, "name": ["data/images/"], "confirm": "1"},
+                        follow=True)
+    assert "in the background" in text(plain) and StorageJob.objects.count() == 2
 
 
 def test_delete_refuses_names_outside_the_link(linked, client):

@@ -13,6 +13,9 @@ import {
 import { applySort, isDefaultOrder, sortBy, sortState } from "./sort.js";
 import { reattachTrays } from "./tray.js";
 import { cancelUpload, startUploads, uploadsRunning } from "./uploads.js";
+import "./jobs.js";
+import "./actions.js";
+import "./dragmove.js";
 
 // --- Errors render in place ---------------------------------------------------
 // The browser's fragments carry X-Omx-Fragment: an error status (503 when

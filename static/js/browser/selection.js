@@ -26,6 +26,7 @@ export function updateSelectionUi() {
     if (count) count.textContent = chosen.length > 1 ? " (" + chosen.length + ")" : "";
   }
   updateStatus();
+  document.dispatchEvent(new CustomEvent("fb:selection")); // for the actions that depend on it
 }
 
 export function selectionChanged() {

@@ -141,8 +141,8 @@ function askConflicts(names, where) {
     text: "Uploading would replace " + (one ? "it" : "them") + " in " + location + ":",
     names,
     choices: [
-      { value: "cancel", label: "Cancel upload" },
-      { value: "skip", label: "Skip these", focus: true },
+      { value: "cancel", label: "Cancel upload", focus: true },
+      { value: "skip", label: "Skip these" },
       { value: "replace", label: "Replace", className: "button danger" },
     ],
   });
