@@ -35,6 +35,10 @@ def _with_counts(queryset, *, outer: str = "pk"):
     )
 
 
+def workspace_owner_count(*, workspace) -> int:
+    return Membership.objects.filter(workspace=workspace, role=Role.OWNER).count()
+
+
 def _check_role(role, need) -> None:
     if not role_at_least(role, need):
         raise PermissionDenied(f"This needs the {need} role or higher in the workspace.")

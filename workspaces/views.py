@@ -73,6 +73,8 @@ def _detail_context(request, workspace, **extra) -> dict:
         "can_edit": role_at_least(workspace.role, Role.MEMBER),
         "is_admin": is_admin,
         "is_owner": is_owner,
+        # The last owner cannot leave: the page says so instead of offering it.
+        "sole_owner": is_owner and selectors.workspace_owner_count(workspace=workspace) == 1,
         "projects": paginate(request, project_list(workspace=workspace), param="projects_page",
                              total=workspace.project_count),
         "members": paginate(request, selectors.member_list(workspace=workspace), param="members_page",
