@@ -112,7 +112,6 @@ def controls(world):
         world.workspace.join_code: "admin",
         f'action="/w/{s}/join-link/rotate"': "admin",
         f'action="/w/{s}/delete"': "owner",
-        f'action="/w/{s}/leave"': "viewer",
     }
 
 
@@ -128,6 +127,10 @@ def test_workspace_page_shows_each_role_only_its_controls(role, role_world, page
     # nobody gets a role select for their own row
     me = role_world.users[role].pk
     assert f"/members/{me}/role" not in page
+    # everyone may leave, except the world's only owner, who is told why not
+    leave = f'action="/w/{role_world.workspace.slug}/leave"'
+    assert (leave in page) == (role != "owner")
+    assert ('id="leave-why"' in page) == (role == "owner")
 
 
 def test_admins_get_no_controls_on_owner_rows(role_world, page_client_as):
