@@ -127,7 +127,9 @@ function renderSummary() {
   } else if (active.length) {
     const total = active.reduce((s, j) => s + (j.progress.total || 0), 0);
     const handled = active.reduce((s, j) => s + j.progress.done + j.progress.skipped + j.progress.failed, 0);
-    tray.show(active.length + " jobs running", total ? handled + " of " + total + " objects handled" : "Starting…", false);
+    const waiting = active.every((j) => j.state === "queued");
+    tray.show(active.length + " jobs running", total ? handled + " of " + total + " objects handled"
+      : waiting ? "Waiting for a worker…" : "Listing what to do…", false);
   } else {
     tray.show("Jobs finished", plural(all.length, "job") + " finished" + (failed ? ", " + failed + " failed" : "") + ".", true);
   }
@@ -182,7 +184,8 @@ function schedule() {
 export function trackJob(data) {
   update(data);
   renderSummary();
-  if (!isFinished(data)) tray.collapse(false);
+  // On a phone the panel starts folded to its summary line, so it hides less of the page.
+  if (!isFinished(data)) tray.collapse(window.matchMedia("(max-width: 640px)").matches);
   schedule();
 }
 
@@ -216,7 +219,7 @@ async function loadJobs() {
     const recent = job.finished_at && now - Date.parse(job.finished_at) < RECENT_MS;
     if (!isFinished(job) || (mine && recent && !hidden.has(job.id))) update(job);
   });
-  if (jobs.size) { renderSummary(); schedule(); }
+  if (jobs.size) { renderSummary(); tray.collapse(window.matchMedia("(max-width: 640px)").matches); schedule(); }
 }
 
 // The server started one (the delete of a folder): the panel takes over from the dialog.

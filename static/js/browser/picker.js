@@ -60,7 +60,9 @@ export async function chooseDestination(kind, sources) {
     if (focus) { li.focus(); li.scrollIntoView({ block: "nearest" }); }
     chosen = nodes.get(li);
     const no = blocked(chosen);
-    where.textContent = (no ? "Already there or inside what moves: " : verb + " into ") + rules().scheme + "://" + chosen.bucket + "/" + chosen.prefix;
+    const path = rules().scheme + "://" + chosen.bucket + "/" + chosen.prefix;
+    where.textContent = no ? "Pick another folder: " + path + " is where the items are, or inside them."
+      : verb + " into " + path;
     if (no) go.setAttribute("disabled", ""); else go.removeAttribute("disabled");
     problem.textContent = "";
   }
