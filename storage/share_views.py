@@ -35,8 +35,11 @@ PAGE_CSP = {**settings.SECURE_CSP, "form-action": [CSP.SELF, "https:", "http:"]}
 
 
 def _private(response):
-    """The token is in the address: keep it out of Referer headers, caches and search engines."""
-    response["Referrer-Policy"] = "no-referrer"
+    """The token is in the address: keep it out of Referer headers sent
+    elsewhere (storage's origin included), caches and search engines. Not
+    `no-referrer`: browsers then send `Origin: null` with the page's own
+    forms, which CSRF protection refuses."""
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     add_never_cache_headers(response)
     return response

@@ -104,6 +104,8 @@ class FakeGcs:
                     "-external-url", self.url,
                     "-public-host", f"127.0.0.1:{self.port}",
                     "-log-level", "warn",
+                    # Drop-folder upload URLs sign these headers; browsers ask before sending them.
+                    "-cors-headers", "x-goog-if-generation-match,x-goog-content-length-range",
                 ],
                 stdin=subprocess.DEVNULL,
                 stdout=log,

@@ -282,7 +282,7 @@ def test_public_pages_work_without_javascript(world, client):
     obj = token_of(create(world, object_name=PARENT + "photos/cat.png").json()["url"])
     page = client.get(f"/s/{obj}")
     assert page.status_code == 200 and b"cat.png" in page.content and b"Download" in page.content
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
     assert b"<img" in page.content  # an image preview through a fresh inline URL
     download = client.post(f"/s/{obj}/download")
     assert download.status_code == 302
