@@ -545,8 +545,12 @@ def test_members_cannot_link_unlink_or_list_buckets(linked, client):
     assert StorageConnection.objects.count() == 1
 
 
-def test_a_project_without_buckets_says_what_to_do(world, client):
+def test_a_project_without_buckets_says_what_to_do(world, client, settings):
     url = reverse("storage:browser", kwargs={"workspace": world.workspace.slug, "project": world.project.slug})
+    assert "This workspace has no bucket granted yet" in text(as_(client, world, "admin").get(url))
+    BucketGrant.objects.create(workspace=world.workspace, bucket_name="team-bucket")
+    assert "Link a bucket granted to Acme Research" in text(as_(client, world, "admin").get(url))
+    settings.STORAGE_GRANTS = "open"
     assert "Link one of the service account" in text(as_(client, world, "admin").get(url))
     assert "An admin of Acme Research can link" in text(as_(client, world, "viewer").get(url))
 
