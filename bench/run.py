@@ -94,6 +94,7 @@ def main() -> int:
             measure_storage_overhead(stack, seed, load, results)
             measure_scaling(stack, seed, load, results)
         results["queries"] = measure_queries(stack)
+        results["access_log"] = measure_access_log()
         sampler.stop_event.set()
         final = worker_rss_kib(stack.app)
         results["memory"] = {"worker_rss_kib": final, "peak_worker_rss_kib": max(sampler.peak_kib, *final.values(), 0)}
@@ -243,6 +244,17 @@ def _ratio(a, b):
     return a / b if a and b else None
 
 
+def measure_access_log() -> dict:
+    """`upload-url` throughput with the access log on vs off (bench/access_log.py)."""
+    log("  upload-url with and without the access log …")
+    done = subprocess.run([sys.executable, "-m", "bench.access_log"], cwd=BASE_DIR, capture_output=True, text=True,
+                          env={**os.environ, "BENCH_SECONDS": str(SECONDS)}, timeout=300)
+    try:
+        return json.loads(done.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        return {"error": (done.stderr or done.stdout).strip()[-300:]}
+
+
 def print_report(results: dict) -> None:
     rows = results["rows"]
     floor = rows.get("GET /api/auth/me (floor)", {})
@@ -271,6 +283,13 @@ def print_report(results: dict) -> None:
         log(f"(files page {probe['page']['bytes']:,} bytes, HTMX fragment {probe['fragment']['bytes']:,} bytes, "
             f"status {probe['fragment']['status']})")
 
+    access = results.get("access_log", {})
+    if "ratio" in access:
+        log(f"\nupload-url with the access log: {access['upload_url_per_s_with_log']}/s vs "
+            f"{access['upload_url_per_s_without_log']}/s without ({access['ratio']}×; the bare service call, "
+            "in one process on SQLite, so the log's INSERT is all that differs)")
+    elif access:
+        log(f"\nupload-url with the access log: not measured ({access.get('error')})")
     log("\nstorage overhead (omX ÷ the same call made directly with google-cloud-storage)")
     api_objects = rows.get("GET …/storage/objects (100)", {})
     direct_list = rows.get("direct list_blobs (100)", {})
