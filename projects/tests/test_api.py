@@ -72,9 +72,11 @@ def test_dashboard(role_world, client_as):
     assert set(body) == {"project", "member_count", "connections", "recent_activity"}
     assert set(body["project"]) == PROJECT_KEYS
     assert body["member_count"] == 5
-    [connection] = body["connections"]  # the role world links role-world/data/
-    assert connection["bucket_name"] == "role-world" and connection["prefix"] == "data/"
-    assert body["project"]["connection_count"] == 1
+    # the role world links role-world/data/, and a bucket whose grant was removed
+    connections = {c["bucket_name"]: c for c in body["connections"]}
+    assert connections["role-world"]["prefix"] == "data/" and connections["role-world"]["granted"] is True
+    assert connections["role-world-ungranted"]["granted"] is False
+    assert body["project"]["connection_count"] == 2
     activity = body["recent_activity"]
     assert len(activity) == 20
     assert set(activity[0]) == {"verb", "actor", "summary", "created_at"}

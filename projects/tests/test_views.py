@@ -26,8 +26,9 @@ def test_project_page_for_each_role(role, role_world, page_client_as):
     assert "created the project Genomes" in page
     assert ('href="?edit=1"' in page) == (role != "viewer")
     assert ("/delete" in page) == (role in ("admin", "owner"))
-    assert [c.bucket_name for c in response.context["connections"]] == ["role-world"]
+    assert [c.bucket_name for c in response.context["connections"]] == ["role-world", "role-world-ungranted"]
     assert "role-world" in page and "data/" in page
+    assert page.count("not granted") == 1  # the link whose grant was removed
 
 
 def test_connection_states_on_the_dashboard(role_world, page_client_as):
