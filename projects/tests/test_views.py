@@ -34,10 +34,11 @@ def test_project_page_for_each_role(role, role_world, page_client_as):
 def test_connection_states_on_the_dashboard(role_world, page_client_as):
     from django.utils import timezone
 
-    from storage.models import StorageConnection
+    from storage.models import BucketGrant, StorageConnection
 
     StorageConnection.objects.filter(pk=role_world.ids["cid"]).update(
         last_checked_at=timezone.now(), last_error="The bucket does not exist.")
+    BucketGrant.objects.create(workspace=role_world.workspace, bucket_name="never-checked")
     StorageConnection.objects.create(project=role_world.project, bucket_name="never-checked", prefix="")
     page = html(page_client_as(role_world, "viewer").get(page_url(role_world)))
     assert "The bucket does not exist." in page and 'badge error' in page
