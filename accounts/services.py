@@ -1,7 +1,6 @@
 import hashlib
 import logging
 import secrets
-import time
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -20,6 +19,7 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from accounts.models import User
 from accounts.tokens import refresh_token_blacklist, refresh_token_parse, token_pair_for_user
 from omx.exceptions import ApplicationError
+from omx.throttle import failure_record, failures_check
 
 logger = logging.getLogger("omx.accounts")
 
@@ -28,18 +28,6 @@ class InvalidCredentials(ApplicationError):
     status_code = 401
     default_detail = "Incorrect email or password."
     default_code = "invalid_credentials"
-
-
-class LoginThrottled(ApplicationError):
-    status_code = 429
-    default_code = "throttled"
-
-    def __init__(self, retry_after: int):
-        self.retry_after = max(1, int(retry_after))
-        super().__init__(
-            f"Too many failed login attempts. Try again in {self.retry_after} seconds."
-        )
-        self.headers = {"Retry-After": str(self.retry_after)}
 
 
 class SignupClosed(ApplicationError):
@@ -131,30 +119,6 @@ def login_failures_clear(*, email: str) -> None:
     cache.set(_email_generation_key(_email_digest(email)), secrets.token_hex(8), timeout=None)
 
 
-def _throttle_check(keys: list[tuple[str, int]]) -> None:
-    window = settings.LOGIN_FAILURE_WINDOW_SECONDS
-    values = cache.get_many([k for k, _ in keys] + [f"{k}:start" for k, _ in keys])
-    waits = [
-        values.get(f"{key}:start", time.time()) + window - time.time()
-        for key, limit in keys
-        if values.get(key, 0) >= limit
-    ]
-    if waits:
-        raise LoginThrottled(retry_after=max(waits))
-
-
-def _failure_record(keys: list[tuple[str, int]]) -> None:
-    window = settings.LOGIN_FAILURE_WINDOW_SECONDS
-    for key, _ in keys:
-        if cache.add(key, 0, timeout=window):
-            cache.set(f"{key}:start", time.time(), timeout=window)
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=window)
-            cache.set(f"{key}:start", time.time(), timeout=window)
-
-
 def user_authenticate(*, email: str, password: str, ip: str | None, request=None) -> User:
     """Check credentials under the failed-login throttle.
 
@@ -163,10 +127,11 @@ def user_authenticate(*, email: str, password: str, ip: str | None, request=None
     unknown emails too, so timing does not tell either).
     """
     keys = _throttle_keys(email, ip)
-    _throttle_check(keys)
+    window = settings.LOGIN_FAILURE_WINDOW_SECONDS
+    failures_check(keys, window=window, what="Too many failed login attempts.")
     user = authenticate(request, username=email.strip(), password=password)
     if user is None:
-        _failure_record(keys)
+        failure_record([key for key, _ in keys], window=window)
         logger.info("failed login", extra={"client_ip": ip})
         raise InvalidCredentials()
     return user

@@ -11,20 +11,19 @@ above the shared item: storage errors reach them as generic sentences.
 
 import re
 import secrets
-import time
 from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.http import Http404
 from django.utils import timezone
 
-from omx.exceptions import ApplicationError, Conflict, Forbidden, Gone
+from omx.exceptions import Conflict, Forbidden, Gone
+from omx.throttle import failure_record, failures_check
 from storage import selectors
 from storage.access_log import Action, Via, access_record
 from storage.backends import SignedURL, StorageError, StorageNotFound, get_backend
@@ -52,16 +51,6 @@ class SharePassword(Forbidden):
 class ShareForbidden(Forbidden):
     default_detail = "This path lies outside the shared folder."
     default_code = "permission_denied"
-
-
-class ShareThrottled(ApplicationError):
-    status_code = 429
-    default_code = "throttled"
-
-    def __init__(self, retry_after: float):
-        self.retry_after = max(1, int(retry_after))
-        super().__init__(f"Too many wrong passwords. Try again in {self.retry_after} seconds.")
-        self.headers = {"Retry-After": str(self.retry_after)}
 
 
 def share_token_hash(token: str) -> str:
@@ -170,19 +159,12 @@ def share_unlock(*, share: Share, password: str | None, ip: str | None) -> None:
     if not share.has_password:
         return
     key, window = _throttle_key(share, ip), settings.SHARE_PASSWORD_WINDOW_SECONDS
-    values = cache.get_many([key, f"{key}:start"])
-    if values.get(key, 0) >= settings.SHARE_PASSWORD_FAILURES:
-        raise ShareThrottled(values.get(f"{key}:start", time.time()) + window - time.time())
+    failures_check([(key, settings.SHARE_PASSWORD_FAILURES)], window=window, what="Too many wrong passwords.")
     if not password:
         raise SharePassword()
     if check_password(password, share.password_hash):
         return
-    if cache.add(key, 0, timeout=window):
-        cache.set(f"{key}:start", time.time(), timeout=window)
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
+    failure_record([key], window=window)
     raise SharePassword("That password is not right.")
 
 
