@@ -4,6 +4,7 @@ in the path is the only credential."""
 
 from django.http import StreamingHttpResponse
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.negotiation import BaseContentNegotiation
@@ -125,7 +126,8 @@ class AccessLogApi(StorageApi):
                    description="Newest first: one row per signed URL handed out and per object deleted. "
                                "`?format=csv` streams every row as CSV, with a header row of all field names.",
                    parameters=[OpenApiParameter("format", str, enum=["json", "csv"], required=False)],
-                   responses={200: AccessLogSerializer(many=True), **errors(401, 403, 404)})
+                   responses={(200, "application/json"): AccessLogSerializer(many=True),
+                              (200, "text/csv"): OpenApiTypes.STR, **errors(401, 403, 404)})
     def get(self, request, wid, pid):
         project = self.project(request, wid, pid)
         rows = access_log.access_list(project=project)
