@@ -6,10 +6,12 @@ parts the modules use once rows are scrolled in, sorted or selected.
 """
 
 from django import template
+from django.conf import settings
 from django.utils.html import json_script
 
 from storage.backends import backend_class
 from storage.rules import SORTS, page_rules
+from storage.share_services import MAX_USES as SHARE_MAX_USES
 
 register = template.Library()
 
@@ -44,6 +46,9 @@ def storage_scheme() -> str:
 def browser_rules():
     rules = page_rules(scheme=backend_class().scheme)
     rules["status"] = [list(part) for part in STATUS_PARTS]
+    # The share dialog's bounds: the same limits the share API enforces.
+    rules["share_max_days"] = settings.SHARE_MAX_DAYS
+    rules["share_max_uses"] = SHARE_MAX_USES
     return json_script(rules, "fb-rules")
 
 

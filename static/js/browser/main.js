@@ -16,6 +16,7 @@ import { cancelUpload, startUploads, uploadsRunning } from "./uploads.js";
 import "./jobs.js";
 import "./actions.js";
 import "./dragmove.js";
+import "./share.js";
 
 // --- Errors render in place ---------------------------------------------------
 // The browser's fragments carry X-Omx-Fragment: an error status (503 when
