@@ -2,14 +2,17 @@
 once, through the caller's membership in the project's workspace."""
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Subquery
+from django.db import DEFAULT_DB_ALIAS
+from django.db.models import Count, Exists, F, OuterRef, Window
 from django.http import Http404
 
 from omx.ids import as_uuid
+from omx.pagination import TOTAL, PageRows
+from omx.sqlcache import CompiledQuery
 from projects.models import Project
 from storage.selectors import connection_count_subquery, connection_list  # the one way up: see ARCHITECTURE.md
 from workspaces.models import Membership, Role, role_at_least
-from workspaces.selectors import activity_list, count_subquery, pending_invitations
+from workspaces.selectors import activity_list, count_subquery, pending_invitations, workspace_role_check
 
 
 # --- Storage connections ------------------------------------------------------
@@ -36,22 +39,42 @@ def project_list(*, workspace):
     ).order_by("name", "id")
 
 
-def _get(user, need, **lookup) -> Project:
+# What a Project object of the API shows, as plain rows for its list.
+PROJECT_FIELDS = ("id", "workspace_id", "name", "slug", "description", "created_at", "updated_at",
+                  "connection_count", "created_by_id", "created_by__email", "created_by__full_name",
+                  "created_by__date_joined")
+
+_project_rows_sql = CompiledQuery(
+    lambda workspace_id: project_list(workspace=workspace_id).values(*PROJECT_FIELDS).annotate(
+        **{TOTAL: Window(Count("*"))}),
+    workspace_id=Project._meta.get_field("workspace").target_field,
+)
+
+
+def project_rows_for_user(*, user, workspace_id) -> PageRows:
+    """The workspace's projects as rows of PROJECT_FIELDS, a page at a time,
+    after the caller's access to the workspace is checked."""
+    workspace_id = workspace_role_check(user=user, workspace_id=workspace_id)
+    return PageRows(
+        page=lambda offset, limit: _project_rows_sql.rows(workspace_id=workspace_id, offset=offset, limit=limit),
+        count=lambda: project_list(workspace=workspace_id).count())
+
+
+def _get(user, need, counts=True, **lookup) -> Project:
     if user is None or not user.is_authenticated:
         raise Http404("No such project.")
-    role = Subquery(
-        Membership.objects.filter(workspace=OuterRef("workspace_id"), user=user).values("role")[:1]
-    )
-    project = (
-        _with_connection_count(Project.objects.select_related("workspace", "created_by"))
-        .annotate(
-            role=role,
+    # The caller's role comes from the membership row joined through the
+    # workspace: no row for an outsider.
+    projects = Project.objects.filter(workspace__memberships__user=user).annotate(
+        role=F("workspace__memberships__role"))
+    if counts:
+        projects = _with_connection_count(projects.select_related("workspace", "created_by")).annotate(
             member_count=count_subquery(Membership.objects.all(), outer="workspace_id"),
             has_invitations=Exists(pending_invitations().filter(workspace=OuterRef("workspace_id"))),
         )
-        .filter(**lookup)
-        .first()
-    )
+    else:
+        projects = projects.select_related("workspace")
+    project = projects.filter(**lookup).first()
     if project is None or project.role is None:
         raise Http404("No such project.")
     if not role_at_least(project.role, need):
@@ -60,14 +83,75 @@ def _get(user, need, **lookup) -> Project:
     return project
 
 
-def project_get_for_user(*, user, workspace_id, project_id, need=Role.VIEWER) -> Project:
+def _lookup(counts: bool):
+    """_get's queryset for an id lookup, as rows: the project's and its
+    workspace's (and creator's) columns side by side."""
+    from accounts.models import User
+    from workspaces.models import Workspace
+
+    related = {"workspace": Workspace, **({"created_by": User} if counts else {})}
+    names = [f.attname for f in Project._meta.concrete_fields]
+    names += [f"{name}__{f.attname}" for name, model in related.items() for f in model._meta.concrete_fields]
+    extra = ["role", *(["connection_count", "member_count", "has_invitations"] if counts else [])]
+
+    def build(user_id, workspace_id, project_id):
+        projects = Project.objects.filter(workspace__memberships__user=user_id).annotate(
+            role=F("workspace__memberships__role"))
+        if counts:
+            projects = _with_connection_count(projects).annotate(
+                member_count=count_subquery(Membership.objects.all(), outer="workspace_id"),
+                has_invitations=Exists(pending_invitations().filter(workspace=OuterRef("workspace_id"))),
+            )
+        return projects.filter(pk=project_id, workspace_id=workspace_id).values(*names, *extra)
+
+    return CompiledQuery(build, user_id=Membership._meta.get_field("user").target_field,
+                         workspace_id=Project._meta.pk, project_id=Project._meta.pk), related
+
+
+_LOOKUPS = {}
+
+
+def _model_from_row(model, row: dict, prefix: str = ""):
+    names = [f.attname for f in model._meta.concrete_fields]
+    return model.from_db(DEFAULT_DB_ALIAS, names, [row[prefix + name] for name in names])
+
+
+def _get_by_ids(user, need, counts, workspace_id, project_id) -> Project:
+    """_get for the API's id lookups, its SQL compiled once per connection."""
+    if user is None or not user.is_authenticated:
+        raise Http404("No such project.")
+    if counts not in _LOOKUPS:
+        _LOOKUPS[counts] = _lookup(counts)
+    compiled, related = _LOOKUPS[counts]
+    rows = compiled.rows(user_id=user.pk, workspace_id=workspace_id, project_id=project_id)
+    if not rows or rows[0]["role"] is None:
+        raise Http404("No such project.")
+    row = rows[0]
+    if not role_at_least(row["role"], need):
+        raise PermissionDenied(f"This needs the {need} role or higher in the workspace.")
+    project = _model_from_row(Project, row)
+    project.role = row["role"]
+    for name, model in related.items():
+        if row[f"{name}__id"] is not None:
+            setattr(project, name, _model_from_row(model, row, f"{name}__"))
+        elif name == "created_by":
+            project.created_by = None
+    if counts:
+        project.connection_count, project.member_count = row["connection_count"], row["member_count"]
+        project.has_invitations = row["has_invitations"]
+    project.workspace.role = project.role
+    return project
+
+
+def project_get_for_user(*, user, workspace_id, project_id, need=Role.VIEWER, counts: bool = True) -> Project:
     """The project with `.workspace`, the caller's `.role`, `connection_count`
     and `member_count`, in one query. A project under another workspace's id,
-    like an outsider's request, is a 404."""
+    like an outsider's request, is a 404. `counts=False` leaves out the counts
+    and `created_by` (storage calls need the access check and the workspace only)."""
     workspace_id, project_id = as_uuid(workspace_id), as_uuid(project_id)
     if workspace_id is None or project_id is None:
         raise Http404("No such project.")
-    return _get(user, need, pk=project_id, workspace_id=workspace_id)
+    return _get_by_ids(user, need, counts, workspace_id, project_id)
 
 
 def project_get_by_slugs_for_user(*, user, workspace_ref, project_slug, need=Role.VIEWER) -> Project:

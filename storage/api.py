@@ -34,7 +34,8 @@ class StorageApi(APIView):
         role = self.need.get("GET" if request.method == "HEAD" else request.method)
         if role is None:
             raise ImproperlyConfigured(f"{type(self).__name__}.need names no role for {request.method}.")
-        return project_get_for_user(user=request.user, workspace_id=wid, project_id=pid, need=role)
+        # Storage calls need the access check and the workspace, not the counts.
+        return project_get_for_user(user=request.user, workspace_id=wid, project_id=pid, need=role, counts=False)
 
 
 class BucketListApi(StorageApi):
