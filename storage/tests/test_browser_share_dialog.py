@@ -5,7 +5,8 @@ session) opens it, gives the password and downloads the file; the member
 revokes the link in the Shares panel (the confirmation starts on Cancel)
 and the stranger's reload shows the ended page. A drop folder made from a
 folder's details takes a file through its public page. A viewer sees the
-Shares panel but can neither share nor revoke."""
+Shares panel but can neither share nor revoke; an admin reads a link's
+accesses."""
 
 import re
 
@@ -15,7 +16,7 @@ from playwright.sync_api import expect
 from storage.backends import get_backend, reset_backend
 from storage.models import BucketGrant, Share
 from storage.services import connection_create
-from storage.share_services import share_create
+from storage.share_services import share_create, share_download
 from storage.tests.fixtures import configure_gcs, configure_local, unique_bucket_name
 from workspaces.models import Role
 from workspaces.tests.factories import add_member, make_project, make_workspace
@@ -191,4 +192,18 @@ def test_a_viewer_sees_the_links_but_cannot_share_or_revoke(live_server, team, p
     page.keyboard.press("Escape")
     expect(panel).not_to_be_visible()
     expect(page.locator("#fb-listing [data-action=shares]")).to_be_focused()
+    assert not page.js_errors
+
+
+def test_an_admin_reads_a_links_accesses(live_server, team, page):
+    workspace, project, backend, bucket, owner = team
+    share, _ = share_create(user=owner, project=project, bucket=bucket, object_name="notes.txt")
+    share_download(share=share, client_ip="203.0.113.9")
+    log_in(page, files_url(live_server, workspace, project), "olive@example.com")
+    page.locator("#fb-listing [data-action=shares]").click()
+    row = page.locator("#fb-shares .fb-share-item")
+    expect(row).to_contain_text("1 use, no limit")
+    row.locator("summary", has_text="Accesses").click()
+    expect(row.locator(".fb-share-accesses li")).to_have_count(1)
+    expect(row.locator(".fb-share-accesses li")).to_contain_text("downloaded notes.txt · from 203.0.113.9")
     assert not page.js_errors
