@@ -176,7 +176,9 @@ def measure_storage_overhead(stack: Stack, seed, load: LoadGenerator, results: d
     results["rows"]["direct generate_signed_url"] = load.run(
         kind="gcs_sign", clients=CLIENTS, seconds=SECONDS, warmup=3, endpoint=stack.gcs.url,
         key_path=str(stack.key_path), bucket=seed.bucket, prefix=seed.prefix)
-    log("  one client at a time: storage/objects and list_blobs …")
+    log("  one client at a time: the floor, storage/objects and list_blobs …")
+    results["rows"]["GET /api/auth/me (floor), 1 client"] = load.run(
+        **http_job(stack, [{"path": "/api/auth/me", "headers": auth}], clients=1, seconds=SEQUENTIAL_SECONDS))
     results["rows"]["GET …/storage/objects (100), 1 client"] = load.run(
         **http_job(stack, api_list, clients=1, seconds=SEQUENTIAL_SECONDS))
     results["rows"]["direct list_blobs (100), 1 client"] = load.run(
@@ -328,6 +330,8 @@ def print_report(results: dict) -> None:
         log(f"  {name:12} {one if one is not None else '—':>3} → {hundred if hundred is not None else '—':>3}  "
             f"{verdict}  (rows {entry.get('rows')}){'  ' + '; '.join(entry['problems']) if entry.get('problems') else ''}")
 
+    print_targets(results)
+
     memory = results.get("memory", {})
     if memory:
         sizes = ", ".join(f"{kib / 1024:.1f} MiB" for kib in memory["worker_rss_kib"].values())
@@ -335,6 +339,45 @@ def print_report(results: dict) -> None:
             f"peak seen during the run {memory['peak_worker_rss_kib'] / 1024:.1f} MiB")
     for note in results["notes"]:
         log(f"note: {note}")
+
+
+# (row, how it is read, target, "min" or "max"): the performance targets.
+TARGETS = [
+    ("GET /api/workspaces", "throughput ÷ floor", 0.6, "min"),
+    ("GET …/projects", "throughput ÷ floor", 0.6, "min"),
+    ("GET …/dashboard", "throughput ÷ floor", 0.5, "min"),
+    ("POST …/storage/upload-url", "throughput ÷ floor", 0.5, "min"),
+    ("GET …/storage/objects (100), 1 client", "p50 ÷ (list_blobs p50 + floor p50), 1 client", 1.5, "max"),
+    ("GET files page (session)", "cost ×floor", 6.0, "max"),
+    ("GET files fragment (HTMX)", "cost ×floor", 4.0, "max"),
+]
+
+
+def target_value(rows: dict, name: str) -> float | None:
+    floor = rows.get("GET /api/auth/me (floor)", {}).get("rps")
+    row = rows.get(name, {})
+    if name.endswith(", 1 client"):
+        direct = rows.get("direct list_blobs (100), 1 client", {}).get("p50_ms")
+        floor_p50 = rows.get("GET /api/auth/me (floor), 1 client", {}).get("p50_ms")
+        return _ratio(row.get("p50_ms"), (direct or 0) + (floor_p50 or 0)) if direct and floor_p50 else None
+    if name.startswith("GET files"):
+        return _ratio(floor, row.get("rps"))
+    return _ratio(row.get("rps"), floor)
+
+
+def print_targets(results: dict) -> None:
+    rows = results["rows"]
+    log("\ntargets")
+    for name, how, target, kind in TARGETS:
+        value = target_value(rows, name)
+        if value is None:
+            verdict = "not measured"
+        else:
+            met = value >= target if kind == "min" else value <= target
+            verdict = "met" if met else "NOT met"
+        sign = "≥" if kind == "min" else "≤"
+        log(f"  {name:40} {how:46} {_fmt(value, 2):>6}×  target {sign} {target:g}×  {verdict}")
+    results["targets"] = {name: target_value(rows, name) for name, *_ in TARGETS}
 
 
 def _git_commit() -> str | None:
