@@ -396,6 +396,9 @@ STORAGE_LOCAL_MAX_UPLOAD_BYTES = env.int("STORAGE_LOCAL_MAX_UPLOAD_BYTES", defau
 # Names one page of a name search reads at most (storage/search): a bucket of
 # millions answers in pages that each stay within the request deadline.
 STORAGE_SEARCH_SCAN_LIMIT = env.int("STORAGE_SEARCH_SCAN_LIMIT", default=5000)
+# Objects a folder count (the Files page's folder details) reads before it
+# stops and says "at least".
+STORAGE_FOLDER_STATS_LIMIT = env.int("STORAGE_FOLDER_STATS_LIMIT", default=100_000)
 
 INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=14)
 

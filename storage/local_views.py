@@ -8,8 +8,10 @@ these views do not use; no view here opts out of CSRF by hand.
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
-from django.http import FileResponse, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpResponse, JsonResponse, StreamingHttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny
@@ -32,8 +34,40 @@ _INERT_TYPES = _INERT_IMAGES | {"application/pdf", "text/plain"}
 OPAQUE_TYPE = "application/octet-stream"
 SANDBOX_CSP = (
     "sandbox; default-src 'none'; img-src 'self' data:; media-src 'self'; "
-    "style-src 'unsafe-inline'"
+    "style-src 'unsafe-inline'; frame-ancestors 'none'"
 )
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+
+
+def byte_range(header: str, size: int) -> tuple[int, int] | None | bool:
+    """The (first, last) byte a single-range `Range` header asks for; None
+    when there is no usable header (the whole object is sent, as RFC 9110
+    allows for several ranges or a header we do not understand); False when
+    the range lies outside the object (416)."""
+    match = _RANGE.fullmatch(header.strip().replace(" ", "")) if header else None
+    if not match or match.groups() == ("", ""):
+        return None
+    first, last = match.groups()
+    if first == "":  # the last N bytes
+        length = int(last)
+        if length == 0:
+            return False
+        return max(0, size - length), size - 1
+    first = int(first)
+    last = min(int(last), size - 1) if last else size - 1
+    if first >= size or last < first:
+        return False
+    return first, last
+
+
+def _stream(fh, length: int):
+    with fh:
+        while length > 0:
+            chunk = fh.read(min(CHUNK_SIZE, length))
+            if not chunk:
+                return
+            length -= len(chunk)
+            yield chunk
 
 
 def _error(detail: str, code: str, status: int) -> JsonResponse:
@@ -100,9 +134,24 @@ class LocalObjectApi(APIView):
             response["X-Frame-Options"] = "SAMEORIGIN"
 
     def get(self, request, token: str):
+        """The object, or the one byte range asked for (206): previews read
+        the head of a file, players seek, as they do on GCS."""
         payload = LocalBackend.read_token(token, method="GET")
         info, fh = self._backend().open_object(bucket=payload["b"], name=payload["o"])
-        response = FileResponse(fh, content_type=OPAQUE_TYPE)
+        wanted = byte_range(request.headers.get("Range", ""), info.size)
+        if wanted is False:
+            fh.close()
+            response = HttpResponse(status=416, content_type=OPAQUE_TYPE)
+            response["Content-Range"] = f"bytes */{info.size}"
+        elif wanted is None:
+            response = FileResponse(fh, content_type=OPAQUE_TYPE)
+        else:
+            first, last = wanted
+            fh.seek(first)
+            response = StreamingHttpResponse(_stream(fh, last - first + 1), status=206, content_type=OPAQUE_TYPE)
+            response["Content-Range"] = f"bytes {first}-{last}/{info.size}"
+            response["Content-Length"] = str(last - first + 1)
+        response["Accept-Ranges"] = "bytes"
         self._download_headers(response, info, payload)
         return response
 
@@ -111,6 +160,7 @@ class LocalObjectApi(APIView):
         info = self._backend().get_object(bucket=payload["b"], name=payload["o"])
         response = HttpResponse(content_type=OPAQUE_TYPE)
         response["Content-Length"] = str(info.size)
+        response["Accept-Ranges"] = "bytes"
         self._download_headers(response, info, payload)
         return response
 

@@ -280,3 +280,40 @@ class AccessLogEntry(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.bucket}/{self.object_name}"
+
+
+class FolderStats(models.Model):
+    """How many objects a folder holds and their total size, counted by a
+    worker on request (the details panel's "Count objects and size"). One row
+    per folder of a project, overwritten by each new count; in the database
+    so that every app server shows the same answer."""
+
+    class State(models.TextChoices):
+        COUNTING = "counting"
+        DONE = "done"
+        FAILED = "failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="folder_stats")
+    bucket = models.CharField(max_length=222)
+    prefix = models.CharField(max_length=1024, blank=True, default="")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.COUNTING)
+    object_count = models.PositiveBigIntegerField(default=0)
+    total_bytes = models.PositiveBigIntegerField(default=0)
+    # False when the count stopped at its limit: "at least `object_count`".
+    complete = models.BooleanField(default=False)
+    error = models.TextField(blank=True, default="")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)  # each page counted moves it on
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "bucket", "prefix"], name="folder_stats_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.bucket}/{self.prefix} ({self.state})"

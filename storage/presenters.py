@@ -2,22 +2,34 @@
 kinds (for icons and previews) and a file's details with its preview."""
 
 import codecs
-import json
 import mimetypes
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.timesince import timesince
 
 from omx.net import client_ip
 from storage import selectors, services
 from storage.backends.base import basename, folder_name
 from storage.browse import Browse, crumbs, project_kwargs
 from storage.forms import FolderForm, LinkBucketForm
+from storage.models import FolderStats
 from storage.problems import page_problem
 from storage.rules import FIRST_DIR, PAGE_SIZE, SORTS, VIEWS
+from storage.stats_services import folder_stats_get
 from workspaces.models import Role, role_at_least
 
-TEXT_PREVIEW_BYTES = 64 * 1024
+TEXT_PREVIEW_BYTES = 64 * 1024  # plain text: read by the server, shown as it is
+# Tables and JSON: the browser reads this much of the object itself (a Range
+# request on a fresh signed URL) and lays it out; at most this many rows and
+# columns of a table are shown.
+TABLE_PREVIEW_BYTES = 256 * 1024
+TABLE_PREVIEW_ROWS = 200
+TABLE_PREVIEW_COLUMNS = 30
+TABLE_TYPES = {"text/csv": "csv", "application/csv": "csv", "text/tab-separated-values": "tsv"}
+TABLE_EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv"}
 THUMBNAIL_MAX_BYTES = 20 * 1024 * 1024  # bigger images show an icon: GCS makes no thumbnails
 TEXT_TYPES = {
     "application/json", "application/x-ndjson", "application/ld+json", "application/xml", "application/javascript",
@@ -185,12 +197,44 @@ def _decode_text(data: bytes, complete: bool) -> str | None:
     return codecs.getincrementaldecoder("utf-8")(errors="replace").decode(data, final=complete)
 
 
+def structured_kind(content_type: str, name: str) -> str | None:
+    """"csv", "tsv" or "json" for files the browser lays out itself, else None."""
+    essence = _essence(content_type, name)
+    extension = _extension(name)
+    if extension in TABLE_EXTENSIONS:
+        return TABLE_EXTENSIONS[extension]
+    if essence in TABLE_TYPES:
+        return TABLE_TYPES[essence]
+    if extension == ".json" or essence == "application/json" or essence.endswith("+json"):
+        return "json"
+    return None
+
+
+WORKER_WAIT = timedelta(seconds=10)  # a count nobody has started by then is waiting for a worker
+
+
+def folder_stats_context(project, state, prefix: str, stats: FolderStats | None) -> dict:
+    """What the details panel's `folder_stats` partial needs."""
+    counting = stats is not None and stats.state == FolderStats.State.COUNTING
+    return {
+        "stats": stats, "stats_prefix": prefix, "stats_connection": state.connection,
+        "stats_url": reverse("storage:folder-stats", kwargs=project_kwargs(project)),
+        "counting": counting,
+        "waiting": counting and stats.updated_at == stats.requested_at
+                   and timezone.now() - stats.requested_at > WORKER_WAIT,
+        "counted_ago": (None if stats is None or stats.finished_at is None
+                        else "just now" if timezone.now() - stats.finished_at < timedelta(minutes=1)
+                        else f"{timesince(stats.finished_at)} ago"),
+    }
+
+
 def object_details(request, project, state: Browse, name: str) -> dict:
     bucket = state.bucket
     if name.endswith("/"):
         prefix = selectors.prefix_resolve(project=project, bucket=bucket, prefix=name)
+        stats = folder_stats_get(project=project, bucket=bucket, prefix=prefix)
         return {"kind": "folder", "name": prefix, "label": folder_name(prefix) if prefix else bucket,
-                "url": state.url(prefix=prefix, q="")}
+                "url": state.url(prefix=prefix, q=""), "stats": folder_stats_context(project, state, prefix, stats)}
     info = selectors.object_get(project=project, bucket=bucket, name=name)
     kind = file_kind(info.content_type, info.name)
     essence = _essence(info.content_type, info.name)
@@ -200,25 +244,23 @@ def object_details(request, project, state: Browse, name: str) -> dict:
         "download": f"{reverse('storage:download', kwargs=project_kwargs(project))}?"
                     f"{urlencode({'c': state.connection.pk, 'name': info.name})}",
     }
-    if kind in ("image", "pdf", "audio", "video"):
+    structured = structured_kind(info.content_type, info.name) if kind == "text" else None
+    if kind in ("image", "pdf", "audio", "video") or structured:
         url = services.inline_urls_issue(user=request.user, project=project, bucket=bucket, names=[name],
                                          via="page", client_ip=client_ip(request))[name].url
-        detail["preview"] = kind
+        detail["preview"] = structured or kind
         detail["preview_url"] = url
-        # Our own origin (local backend): no frame, a new tab instead.
-        detail["same_origin"] = url.startswith("/")
+        if structured:
+            detail["structured"] = {"kind": structured, "bytes": TABLE_PREVIEW_BYTES, "rows": TABLE_PREVIEW_ROWS,
+                                    "columns": TABLE_PREVIEW_COLUMNS}
     elif kind == "text":
         head = selectors.object_read_head(project=project, bucket=bucket, name=name, max_bytes=TEXT_PREVIEW_BYTES)
         complete = len(head) >= info.size
         text = _decode_text(head, complete)
-        if text is not None and complete and (essence.endswith("json") or _extension(name) == ".json"):
-            try:
-                text = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
-            except ValueError:
-                pass
         if text is not None:
             detail["preview"] = "text"
             detail["text"] = text
             detail["truncated"] = not complete
+            detail["text_limit_label"] = f"{TEXT_PREVIEW_BYTES // 1024} KiB"
             detail["markup"] = essence in ("text/html", "application/xhtml+xml") or essence.endswith("+xml")
     return detail

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from storage import access_log_views, views
+from storage import access_log_views, stats_views, views
 
 app_name = "storage"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path(f"{FILES}folders", views.folder_create, name="folder-create"),
     path(f"{FILES}delete", views.objects_delete, name="delete"),
     path(f"{FILES}upload-check", views.upload_check, name="upload-check"),
+    path(f"{FILES}folder-stats", stats_views.folder_stats, name="folder-stats"),
     path(f"{FILES}buckets", views.bucket_choices, name="buckets"),
     path(f"{FILES}connections", views.connection_create, name="connection-create"),
     path(f"{FILES}connections/<uuid:connection_id>/unlink", views.connection_delete, name="connection-delete"),

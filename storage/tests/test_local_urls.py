@@ -282,3 +282,41 @@ def test_large_upload_streams_through_the_live_server(local_storage, signed_url_
     assert info.md5_hash == base64.b64encode(hashlib.md5(data).digest()).decode()
     download = backend.sign_download(bucket=bucket, name="big/blob.bin")
     assert requests.get(signed_url_client(download.url), timeout=30).content == data
+
+
+@pytest.mark.parametrize(("header", "status", "body", "content_range"), [
+    ("bytes=0-3", 206, b"0123", "bytes 0-3/10"),
+    ("bytes=4-", 206, b"456789", "bytes 4-9/10"),
+    ("bytes=-3", 206, b"789", "bytes 7-9/10"),
+    ("bytes=0-262143", 206, b"0123456789", "bytes 0-9/10"),  # a preview's head of a short file
+    ("bytes=10-20", 416, b"", "bytes */10"),
+    ("bytes=0-1,4-5", 200, b"0123456789", None),  # several ranges: the whole object
+    ("pages=1", 200, b"0123456789", None),
+])
+def test_a_download_answers_one_byte_range(local_storage, client, header, status, body, content_range):
+    backend, bucket = local_storage
+    backend.upload_bytes(bucket=bucket, name="digits.csv", data=b"0123456789", content_type="text/csv")
+    url = backend.sign_download(bucket=bucket, name="digits.csv", disposition="inline").url
+    response = client.get(url, HTTP_RANGE=header)
+    assert response.status_code == status
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    assert content == body
+    assert response.get("Content-Range") == content_range
+    assert response["Accept-Ranges"] == "bytes"
+    if status == 206:
+        assert response["Content-Length"] == str(len(body))
+    # A range changes nothing about how the bytes may be shown.
+    assert response["Content-Type"] == "application/octet-stream"  # text/csv is not inert
+    assert response["Content-Security-Policy"] == SANDBOX_CSP
+    assert response["X-Frame-Options"] == "DENY"
+
+
+def test_a_pdf_may_be_framed_by_omx_pages_only(local_storage, client):
+    backend, bucket = local_storage
+    backend.upload_bytes(bucket=bucket, name="paper.pdf", data=b"%PDF-1.4\n", content_type="application/pdf")
+    url = backend.sign_download(bucket=bucket, name="paper.pdf", disposition="inline").url
+    response = client.get(url)
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Security-Policy"] == "frame-ancestors 'self'"
+    assert response["X-Frame-Options"] == "SAMEORIGIN"
+    assert response["Content-Disposition"].startswith("inline;")

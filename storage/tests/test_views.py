@@ -286,8 +286,11 @@ def test_details_show_metadata_and_escaped_text_previews(linked_any, client):
     assert md5 and md5 in page
     assert "/download?c=" in page and "Copy link" in page
 
+    # Tables and JSON are laid out by the page from the head of a fresh signed URL.
     _, json_page = details(client, linked_any, "data/summary.json")
-    assert "{\n  &quot;a&quot;: 1," in json_page  # pretty-printed, still escaped
+    assert 'data-structured="json"' in json_page and 'data-max-bytes="262144"' in json_page and "<pre" not in json_page
+    _, csv_page = details(client, linked_any, "data/reports/2026/q1.csv")
+    assert 'data-structured="csv"' in csv_page and 'data-max-rows="200"' in csv_page
 
     _, html_page = details(client, linked_any, "data/page.html")
     assert "Source text (not rendered)" in html_page and "&lt;script&gt;alert(1)&lt;/script&gt;" in html_page

@@ -3,6 +3,7 @@
 // up here; none shows the page's own empty state.
 
 import { canWrite, el, humanSize, plural, selected } from "./dom.js";
+import "./previews.js";
 
 let timer = null;
 

@@ -1,27 +1,41 @@
-// Panels pinned to the bottom corner that list work in progress (uploads,
-// storage jobs). They stack in one holder on <body>, outside what htmx
-// swaps, and come back if a history restore replaces the page. The holder's
-// height is published as --fb-trays-h, so the page can keep its own
-// controls clear of it.
+// Panels that list work in progress (uploads, storage jobs). They stack in
+// one holder outside what htmx swaps: on a wide window at the foot of the
+// details column, in its flow (so they never cover the listing or the
+// details panel's buttons); on a narrow one pinned to the bottom of the
+// window, where the page grows by their height (--fb-trays-h) so its last
+// rows can still be scrolled into view. They come back if a history
+// restore replaces the page.
 
 import { $, el } from "./dom.js";
 
 const open = new Set();
+const WIDE = window.matchMedia("(min-width: 1061px)"); // the page's own breakpoint for one column
 let holder = null;
 let watcher = null;
+
+function publishHeight() {
+  const pinned = holder && holder.parentNode === document.body && holder.childElementCount;
+  document.documentElement.style.setProperty("--fb-trays-h", pinned ? holder.offsetHeight + 16 + "px" : "0px");
+}
+
+function place() {
+  const column = WIDE.matches && document.querySelector(".fb-aside");
+  const home = column || document.body;
+  if (holder.parentNode !== home) home.appendChild(holder);
+  holder.classList.toggle("is-pinned", !column);
+  publishHeight();
+}
 
 function trays() {
   if (!holder) {
     holder = el("div", { className: "fb-trays" });
     if (window.ResizeObserver) {
-      watcher = new ResizeObserver(() => {
-        const height = holder.childElementCount ? holder.offsetHeight : 0;
-        document.documentElement.style.setProperty("--fb-trays-h", height ? height + 16 + "px" : "0px");
-      });
+      watcher = new ResizeObserver(publishHeight);
       watcher.observe(holder);
     }
+    WIDE.addEventListener("change", () => { if (holder.isConnected) place(); });
   }
-  if (!holder.isConnected) document.body.appendChild(holder);
+  if (!holder.isConnected || (WIDE.matches && holder.parentNode === document.body)) place();
   return holder;
 }
 
@@ -70,6 +84,7 @@ export function createTray({ id, label, title, closeLabel, onClose, collapsible 
     node.remove();
     open.delete(node);
     node = null;
+    publishHeight();
   }
 
   return {
@@ -82,11 +97,13 @@ export function createTray({ id, label, title, closeLabel, onClose, collapsible 
       tray.classList.toggle("is-finished", !!finished);
     },
     collapse: (on) => setCollapsed(on),
+    isCollapsed: () => !!node && node.classList.contains("is-collapsed"),
+    element: () => node, // null while closed
     isOpen: () => !!node,
     remove,
   };
 }
 
 export function reattachTrays() {
-  if (holder && open.size && !holder.isConnected) document.body.appendChild(holder);
+  if (holder && open.size && !holder.isConnected) place();
 }

@@ -1,24 +1,31 @@
 // Uploads go from the browser straight to storage through signed URLs: the
 // server first checks the names (which are refused, which exist and need a
 // choice), then signs one URL per file, and the bytes go up a few at a time
-// with their progress in a tray.
+// with their progress in a tray. The listing shows files as they land; when
+// everything is done the tray folds to one line, and goes by itself after a
+// while unless something failed (then it stays, folded, until closed).
 
 import { canWrite, el, fb, humanSize, listing, plural } from "./dom.js";
 import { post } from "./http.js";
 import { rules } from "./rules.js";
 import { ask } from "./dialogs.js";
 import { createTray } from "./tray.js";
+import { refreshListingSoon } from "./refresh.js";
 
 const CONCURRENCY = 3;
 const ACTIVE = ["queued", "signing", "uploading"];
+const DISMISS_MS = 8000;
+const NARROW = window.matchMedia("(max-width: 640px)");
 
 let jobs = [];
 let seq = 0;
 let running = 0;
+let dismissTimer = null;
 
 const tray = createTray({
-  id: "fb-tray", label: "Uploads", title: "Uploads", closeLabel: "Close the upload panel",
+  id: "fb-tray", label: "Uploads", title: "Uploads", closeLabel: "Close the upload panel", collapsible: true,
   onClose() {
+    clearTimeout(dismissTimer);
     if (running || jobs.some((j) => j.state === "queued")) {
       if (!window.confirm("Uploads are still running. Cancel them and close?")) return false;
       jobs.filter((j) => ACTIVE.includes(j.state)).forEach((j) => cancelUpload(j.id));
@@ -79,15 +86,44 @@ function renderSummary() {
   if (counts.skipped) parts.push(counts.skipped + " skipped");
   if (counts.cancelled) parts.push(counts.cancelled + " cancelled");
   if (active) tray.show("Uploading " + plural(active, "file"), parts.join(" · "), false);
-  else tray.show("Uploads finished", "All done: " + (parts.join(", ") || "nothing to upload") + ".", true);
+  // Folded, the title is the one line; the summary stays the status read out.
+  else tray.show(parts.join(", ") || "Nothing uploaded", "All done: " + (parts.join(", ") || "nothing to upload") + ".", true);
+  return counts;
+}
+
+// Folded to its one line; it goes by itself unless something needs reading,
+// and not while the pointer or the focus is in it.
+function dismissLater(counts) {
+  clearTimeout(dismissTimer);
+  tray.collapse(true);
+  if (counts.failed || counts.refused) return;
+  const node = tray.element();
+  dismissTimer = setTimeout(function leave() {
+    if (jobs.some(isActive) || !tray.isOpen()) return;
+    if (!tray.isCollapsed() || (node && (node.matches(":hover") || node.contains(document.activeElement)))) {
+      dismissTimer = setTimeout(leave, DISMISS_MS);
+      return;
+    }
+    jobs = [];
+    tray.remove();
+  }, DISMISS_MS);
 }
 
 function finishIfIdle() {
-  renderSummary();
-  if (!jobs.some(isActive) && jobs.some((j) => j.state === "done" && !j.announced)) {
+  const counts = renderSummary();
+  if (jobs.some(isActive)) return;
+  if (jobs.some((j) => j.state === "done" && !j.announced)) {
     jobs.forEach((j) => { if (j.state === "done") j.announced = true; });
-    window.htmx.trigger(document.body, "storage-changed", {});
+    refreshListingSoon(true);
   }
+  dismissLater(counts);
+}
+
+// A file landed in the folder shown (or below it): list it again, throttled.
+function landed(job) {
+  const current = listing();
+  if (current && current.getAttribute("data-connection") === job.where.connection &&
+      job.name.startsWith(current.getAttribute("data-prefix") || "")) refreshListingSoon(false);
 }
 
 function setState(jobList, state, error) {
@@ -111,8 +147,10 @@ export async function startUploads(entries, folderPrefix) {
     where, state: "queued", loaded: 0, total: entry.file.size, speed: 0,
     held: true, // until the server has checked names and conflicts
   }));
+  clearTimeout(dismissTimer);
   jobs.push(...batch);
   batch.forEach(renderJob);
+  tray.collapse(NARROW.matches); // on a phone the one line is enough; it expands on a tap
   renderSummary();
   try {
     // The server's pre-flight is the only judge of names (storage/validation.py):
@@ -178,6 +216,7 @@ function settle(job, state, error) {
   job.xhr = null;
   running--;
   renderJob(job);
+  if (state === "done") landed(job);
   pump();
   finishIfIdle();
 }
