@@ -1,7 +1,9 @@
 from django.db.models import Count, QuerySet, Window
 from rest_framework import pagination
+from rest_framework.exceptions import NotFound
 
 TOTAL = "_page_total"
+MAX_OFFSET = 2**62
 
 
 class CountedPage:
@@ -86,5 +88,11 @@ class PageNumberPagination(pagination.PageNumberPagination):
                 number = int(request.query_params.get(self.page_query_param) or 1)
             except ValueError:  # "last", or not a number: the paginator decides, from page 1's count
                 number = 1
-            queryset = CountedPage(queryset, (max(number, 1) - 1) * page_size, page_size)
+            offset = (max(number, 1) - 1) * page_size
+            # A page number far past any list (fuzzers send 10**35) would not
+            # fit the database's OFFSET: it is a page past the end (404).
+            if offset >= MAX_OFFSET:
+                raise NotFound(self.invalid_page_message.format(
+                    page_number=number, message="That page contains no results"))
+            queryset = CountedPage(queryset, offset, page_size)
         return super().paginate_queryset(queryset, request, view)

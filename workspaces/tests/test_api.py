@@ -73,6 +73,9 @@ def test_list_page_size(alice, alice_client):
     assert body["count"] == 3 and len(body["results"]) == 2 and body["next"]
     assert alice_client.get("/api/workspaces?page=2&page_size=2").json()["previous"] is not None
     assert alice_client.get("/api/workspaces?page=9").status_code == 404
+    # a page number no database OFFSET can hold is just a page past the end
+    huge = alice_client.get(f"/api/workspaces?page={10**35}&page_size=-5")
+    assert huge.status_code == 404 and huge.json()["code"] == "not_found"
 
 
 def test_patch_and_delete(role_world, client_as):
