@@ -20,7 +20,8 @@ from rest_framework.views import APIView
 
 from storage.backends import StorageError, get_backend
 from storage.backends.base import ObjectInfo, content_disposition
-from storage.backends.local import CHUNK_SIZE, LocalBackend, ObjectExists, ObjectTooLarge, SignedURLRefused
+from storage.backends.local import LocalBackend
+from storage.backends.local_fs import CHUNK_SIZE, ObjectExists, ObjectTooLarge, SignedURLRefused
 
 # The only types served as themselves: a browser shows them but never runs
 # anything in them. Everything else (HTML, SVG, scripts, style sheets, XML,

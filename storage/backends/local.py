@@ -19,122 +19,52 @@ bucket, object, method, content type or disposition, and expiry.
 from __future__ import annotations
 
 import base64
-import binascii
 import errno
 import hashlib
 import io
 import json
 import mimetypes
 import os
-import re
 import shutil
 import tempfile
-import time
 from collections.abc import Iterable
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
-
-from django.conf import settings
-from django.core import signing
-from django.urls import reverse
 
 from storage.backends.base import (
     BucketInfo,
     FolderInfo,
     Listing,
     ObjectInfo,
-    SignedURL,
     StorageBadRequest,
     StorageError,
     StorageNotFound,
     folder_name,
-    validate_disposition,
     validate_page_size,
 )
 from storage.backends.local_bulk import LocalBulkOps
+from storage.backends.local_fs import (
+    _BUCKET_RE,
+    _EMPTY_MD5,
+    _FOLDER_CONTENT_TYPE,
+    _META_SUFFIX,
+    META_DIR,
+    TMP_DIR,
+    ObjectExists,
+    ObjectTooLarge,
+    _decode_page_token,
+    _encode_page_token,
+    _mtime,
+    directory_entries,
+    validate_bucket_name,
+    validate_object_name,
+)
 from storage.backends.local_search import LocalSearchOps
+from storage.backends.local_signing import LocalSigningOps
 from storage.validation import bucket_name_validate
 
-META_DIR = ".omx-meta"
-TMP_DIR = ".omx-tmp"
-_META_SUFFIX = ".json"
-_TOKEN_SALT = "omx.storage.local.signed-url"
-_FOLDER_CONTENT_TYPE = "application/x-directory"
-_EMPTY_MD5 = base64.b64encode(hashlib.md5(b"").digest()).decode()
-_BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,220}[a-z0-9]$")
-_MAX_NAME_BYTES = 1024
-CHUNK_SIZE = 1024 * 1024
-_clock = time.time  # tests move it forward to expire tokens
-
-
-class ObjectTooLarge(StorageBadRequest):
-    status_code = 413
-    default_detail = "The upload is larger than this server accepts."
-    default_code = "too_large"
-
-
-class ObjectExists(StorageError):
-    """An upload that may only create an object found one there (GCS answers 412)."""
-
-    status_code = 412
-    default_detail = "An object of this name exists already."
-    default_code = "exists"
-
-
-class SignedURLRefused(StorageError):
-    """A local signed URL that is tampered with, expired or used the wrong way."""
-
-    status_code = 403
-    default_detail = "This link is not valid."
-    default_code = "invalid_signature"
-
-
-def validate_bucket_name(bucket: str) -> None:
-    if not _BUCKET_RE.fullmatch(bucket or "") or ".." in bucket:
-        raise StorageBadRequest(f"{bucket!r} is not a valid bucket name.")
-
-
-def validate_object_name(name: str) -> list[str]:
-    """The path segments of a safe object name; a trailing "/" (placeholder) is allowed."""
-    if not name or len(name.encode("utf-8", "surrogatepass")) > _MAX_NAME_BYTES:
-        raise StorageBadRequest("An object name is 1 to 1024 bytes long.")
-    if any(ch in name for ch in "\x00\\\r\n"):
-        raise StorageBadRequest("An object name cannot hold NUL, backslash or line breaks.")
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        raise StorageBadRequest("An object name must be valid UTF-8.") from None
-    if name.startswith("/"):
-        raise StorageBadRequest("An object name cannot start with '/'.")
-    segments = name[:-1].split("/") if name.endswith("/") else name.split("/")
-    if any(segment in ("", ".", "..") for segment in segments):
-        raise StorageBadRequest("An object name cannot hold empty, '.' or '..' segments.")
-    return segments
-
-
-def _encode_page_token(after: str) -> str:
-    raw = json.dumps({"after": after}).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_page_token(token: str) -> str:
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        after = json.loads(raw)["after"]
-    except (binascii.Error, ValueError, KeyError, TypeError) as exc:
-        raise StorageBadRequest("The page token is not valid.") from exc
-    if not isinstance(after, str):
-        raise StorageBadRequest("The page token is not valid.")
-    return after
-
-
-def _mtime(stat: os.stat_result) -> datetime:
-    return datetime.fromtimestamp(stat.st_mtime, UTC)
-
-
-class LocalBackend(LocalBulkOps, LocalSearchOps):
+class LocalBackend(LocalBulkOps, LocalSearchOps, LocalSigningOps):
     """Buckets as directories under STORAGE_LOCAL_ROOT: one node only. Operations
     on many objects (listing a tree, copies) come from LocalBulkOps, name
     search from LocalSearchOps."""
@@ -295,23 +225,9 @@ class LocalBackend(LocalBulkOps, LocalSearchOps):
         base = parent + slash  # the object-name prefix of every entry in the directory
         directory = self._object_path(bucket, base) if base else self._bucket_dir(bucket)
 
-        entries: list[tuple[str, bool]] = []  # (name or "name/", is_folder)
         with self._os_errors(prefix or bucket):
-            try:
-                scanned = list(os.scandir(directory))
-            except (FileNotFoundError, NotADirectoryError):
-                scanned = []
-            for entry in scanned:
-                if not entry.name.startswith(partial) or entry.is_symlink():
-                    continue
-                try:
-                    entry.name.encode("utf-8")
-                except UnicodeEncodeError:
-                    continue  # not a name an object could have
-                if entry.is_dir(follow_symlinks=False):
-                    entries.append((base + entry.name + "/", True))
-                elif entry.is_file(follow_symlinks=False):
-                    entries.append((base + entry.name, False))
+            entries = [(name, is_folder) for name, _, is_folder in directory_entries(directory, base)
+                       if name.startswith(full)]
         # GCS order: lexicographic on the UTF-8 bytes, which code point order matches.
         entries.sort()
         remaining = [e for e in entries if e[0] > after]
@@ -366,42 +282,6 @@ class LocalBackend(LocalBulkOps, LocalSearchOps):
         info, fh = self.open_object(bucket=bucket, name=name)
         with fh:
             return fh.read(max(0, max_bytes))
-
-    def _token_url(self, payload: dict, ttl: int) -> tuple[str, datetime]:
-        expires = int(_clock()) + ttl
-        token = signing.dumps({**payload, "exp": expires}, salt=_TOKEN_SALT, compress=True)
-        url = reverse("storage_local:object", kwargs={"token": token})
-        return url, datetime.fromtimestamp(expires, UTC)
-
-    def sign_upload(
-        self, *, bucket: str, name: str, content_type: str, ttl: int | None = None,
-        if_absent: bool = False, max_bytes: int | None = None,
-    ) -> SignedURL:
-        validate_bucket_name(bucket)
-        validate_object_name(name)
-        if not content_type:
-            raise StorageBadRequest("An upload needs a content type.")
-        payload = {"b": bucket, "o": name, "m": "PUT", "ct": content_type}
-        if if_absent:
-            payload["ne"] = 1  # storage/local_views.py refuses to overwrite
-        if max_bytes is not None:
-            payload["mx"] = int(max_bytes)
-        url, expires_at = self._token_url(payload, int(ttl or settings.GCS_UPLOAD_URL_TTL_SECONDS))
-        return SignedURL(
-            url=url, method="PUT", headers={"Content-Type": content_type}, expires_at=expires_at
-        )
-
-    def sign_download(
-        self, *, bucket: str, name: str, disposition: str | None = None, ttl: int | None = None
-    ) -> SignedURL:
-        validate_bucket_name(bucket)
-        validate_object_name(name)
-        validate_disposition(disposition)
-        url, expires_at = self._token_url(
-            {"b": bucket, "o": name, "m": "GET", "d": disposition},
-            int(ttl or settings.GCS_SIGNED_URL_TTL_SECONDS),
-        )
-        return SignedURL(url=url, method="GET", headers={}, expires_at=expires_at)
 
     def delete_objects(self, *, bucket: str, names: list[str]) -> tuple[list[str], list[str]]:
         deleted, not_found = [], []
@@ -507,22 +387,3 @@ class LocalBackend(LocalBulkOps, LocalSearchOps):
             self._write_meta(
                 bucket, name, path, content_type, base64.b64encode(md5.digest()).decode()
             )
-
-    # --- signed URL tokens (used by storage/local_views.py) -----------------
-
-    @staticmethod
-    def read_token(token: str, *, method: str) -> dict:
-        """The payload of a signed URL token valid for `method`, or SignedURLRefused."""
-        try:
-            payload = signing.loads(token, salt=_TOKEN_SALT)
-        except signing.BadSignature:
-            raise SignedURLRefused("This link is not valid.", code="invalid_signature") from None
-        if not isinstance(payload, dict) or not {"b", "o", "m", "exp"} <= payload.keys():
-            raise SignedURLRefused("This link is not valid.", code="invalid_signature")
-        if _clock() >= payload["exp"]:
-            raise SignedURLRefused("This link has expired.", code="signature_expired")
-        if payload["m"] != method:
-            raise SignedURLRefused(
-                f"This link is for {payload['m']}, not {method}.", code="method_mismatch"
-            )
-        return payload

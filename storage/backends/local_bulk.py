@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from storage.backends.base import StorageNotFound
+from storage.backends.local_fs import directory_entries
 
 _CHUNK = 4 * 1024 * 1024
 _LAST = "\U0010ffff"  # above any character a name holds
@@ -43,28 +44,13 @@ class LocalBulkOps:
 
     def _walk(self, directory: Path, base: str, floor: str | None) -> Iterator[str]:
         with self._os_errors(base or "the bucket"):
-            try:
-                scanned = list(os.scandir(directory))
-            except (FileNotFoundError, NotADirectoryError):
-                return
-        entries = []
-        for entry in scanned:
-            if entry.is_symlink():
-                continue
-            try:
-                entry.name.encode("utf-8")
-            except UnicodeEncodeError:
-                continue  # not a name an object could have
-            if entry.is_dir(follow_symlinks=False):
-                entries.append((base + entry.name + "/", entry.path))
-            elif entry.is_file(follow_symlinks=False):
-                entries.append((base + entry.name, None))
+            entries = directory_entries(directory, base)
         entries.sort(key=lambda e: tree_key(e[0]))
-        for name, path in entries:
+        for name, path, is_folder in entries:
             if floor is not None and tree_key(name) <= floor:
                 continue  # a folder's key is its subtree's last: all of it is done
-            if path is not None:
-                yield from self._walk(Path(path), name, floor)
+            if is_folder:
+                yield from self._walk(path, name, floor)
             yield name
 
     def copy_object(

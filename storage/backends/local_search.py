@@ -8,11 +8,11 @@ Mixed into `LocalBackend`.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 from storage.backends.base import StorageBadRequest, validate_page_size
+from storage.backends.local_fs import directory_entries
 from storage.backends.search import SearchPage, fold, name_matches
 
 
@@ -44,22 +44,7 @@ class LocalSearchOps:
 
     def _walk_sorted(self, directory: Path, base: str, after: str | None) -> Iterator[tuple[str, Path]]:
         """(name, path) of everything below `directory` in name order, after `after`."""
-        try:
-            scanned = list(os.scandir(directory))
-        except (FileNotFoundError, NotADirectoryError):
-            return
-        entries = []
-        for entry in scanned:
-            if entry.is_symlink():
-                continue
-            try:
-                entry.name.encode("utf-8")
-            except UnicodeEncodeError:
-                continue  # not a name an object could have
-            if entry.is_dir(follow_symlinks=False):
-                entries.append((base + entry.name + "/", Path(entry.path), True))
-            elif entry.is_file(follow_symlinks=False):
-                entries.append((base + entry.name, Path(entry.path), False))
+        entries = directory_entries(directory, base)
         # Code point order is UTF-8 byte order; a folder's names all start with
         # its "x/", so sorting each level gives the order of the whole tree.
         entries.sort(key=lambda e: e[0])

@@ -11,7 +11,8 @@ from django.urls import reverse
 
 from storage.backends import StorageNotFound, get_backend
 from storage.backends import local as local_module
-from storage.backends.local import ObjectTooLarge
+from storage.backends import local_signing
+from storage.backends.local_fs import ObjectTooLarge
 from storage.local_views import SANDBOX_CSP
 
 
@@ -191,12 +192,12 @@ def test_expired_urls_are_refused(local_storage, client, settings, monkeypatch):
     upload = backend.sign_upload(bucket=bucket, name="e.txt", content_type="text/plain")
     download = backend.sign_download(bucket=bucket, name="e.txt")
 
-    real_clock = local_module._clock
-    monkeypatch.setattr(local_module, "_clock", lambda: real_clock() + 31)
+    real_clock = local_signing._clock
+    monkeypatch.setattr(local_signing, "_clock", lambda: real_clock() + 31)
     assert_refused(client.get(download.url), "signature_expired")
     assert put(client, upload.url, b"still valid", "text/plain").status_code == 200
 
-    monkeypatch.setattr(local_module, "_clock", lambda: real_clock() + 61)
+    monkeypatch.setattr(local_signing, "_clock", lambda: real_clock() + 61)
     assert_refused(put(client, upload.url, b"new", "text/plain"), "signature_expired")
     assert backend.read_head(bucket=bucket, name="e.txt", max_bytes=100) == b"still valid"
 
