@@ -3,6 +3,8 @@
 Kept apart from settings so the URL translation can be tested on its own.
 """
 
+import os
+import secrets
 from pathlib import Path
 
 import environ
@@ -45,3 +47,39 @@ def database_config(url: str, base_dir: Path) -> dict:
 
 def csv_list(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def debug_flag(env: environ.Env) -> bool:
+    """DJANGO_DEBUG, or DEBUG as the FastAPI service named it; on by default."""
+    for name in ("DJANGO_DEBUG", "DEBUG"):
+        if name in os.environ:
+            return env.bool(name)
+    return True
+
+
+def development_secret_key(path: Path) -> str:
+    """A random key kept in var/ so sessions survive restarts in development."""
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = "django-insecure-" + secrets.token_urlsafe(48)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as fh:
+            fh.write(key)
+        return key
+
+
+GCS_MAX_TTL = 604800  # GCS refuses V4 signed URLs valid for more than 7 days
+
+
+def signed_url_ttl(env: environ.Env, name: str) -> int:
+    value = env.int(name, default=900)
+    if not 1 <= value <= GCS_MAX_TTL:
+        raise ImproperlyConfigured(
+            f"{name}={value} is out of range: signed URLs live 1 to {GCS_MAX_TTL} seconds (7 days)."
+        )
+    return value

@@ -37,3 +37,26 @@ class RedactPathFilter(logging.Filter):
             safe = loggable_path(request)
             record.args = tuple(safe if arg == path else arg for arg in record.args)
         return True
+
+
+def logging_config(*, level: str, as_json: bool) -> dict:
+    """settings.LOGGING: one line per record on stderr, text or JSON."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+            "json": {"()": "omx.logging.JsonFormatter"},
+        },
+        "filters": {"redact_path": {"()": "omx.logging.RedactPathFilter"}},
+        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json" if as_json else "text"}},
+        "root": {"handlers": ["console"], "level": level},
+        "loggers": {
+            # Requests are logged once by omx.middleware; Django's own request
+            # logger would repeat every 4xx/5xx line.
+            "django.request": {"level": "ERROR", "handlers": ["console"], "propagate": False,
+                               "filters": ["redact_path"]},
+            "django.security.csrf": {"filters": ["redact_path"]},
+            "django.server": {"level": "WARNING"},
+        },
+    }

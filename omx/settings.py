@@ -8,7 +8,6 @@ CORS_ORIGINS, GCS_*).
 """
 
 import os
-import secrets
 import tempfile
 from datetime import timedelta
 from pathlib import Path
@@ -17,7 +16,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from omx.env import csv_list, database_config
+from omx.env import csv_list, database_config, debug_flag, development_secret_key, signed_url_ttl
+from omx.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -27,36 +27,12 @@ if _env_file.is_file():
     env.read_env(_env_file, overwrite=False)
 
 
-def _debug_flag() -> bool:
-    for name in ("DJANGO_DEBUG", "DEBUG"):
-        if name in os.environ:
-            return env.bool(name)
-    return True
-
-
-DEBUG = _debug_flag()
+DEBUG = debug_flag(env)
 
 # --- Secret key -------------------------------------------------------------
 
 _INSECURE_KEYS = {"", "replace-with-32-char-secret", "changeme", "secret"}
 SECRET_KEY = env.str("SECRET_KEY", default="")
-
-
-def _development_secret_key() -> str:
-    """A random key kept in var/ so sessions survive restarts in development."""
-    path = BASE_DIR / "var" / "development-secret-key"
-    try:
-        return path.read_text().strip()
-    except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        key = "django-insecure-" + secrets.token_urlsafe(48)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return path.read_text().strip()
-        with os.fdopen(fd, "w") as fh:
-            fh.write(key)
-        return key
 
 
 if SECRET_KEY in _INSECURE_KEYS or SECRET_KEY.startswith("django-insecure-"):
@@ -66,7 +42,7 @@ if SECRET_KEY in _INSECURE_KEYS or SECRET_KEY.startswith("django-insecure-"):
             "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))')."
         )
     if not SECRET_KEY:
-        SECRET_KEY = _development_secret_key()
+        SECRET_KEY = development_secret_key(BASE_DIR / "var" / "development-secret-key")
 
 # --- Hosts, HTTPS -----------------------------------------------------------
 
@@ -356,20 +332,8 @@ STORAGES = {
 GCS_PROJECT_ID = env.str("GCS_PROJECT_ID", default="") or None
 GCS_CREDENTIALS_PATH = env.str("GCS_CREDENTIALS_PATH", default="") or None
 STORAGE_EMULATOR_HOST = env.str("STORAGE_EMULATOR_HOST", default="") or None
-_GCS_MAX_TTL = 604800  # GCS refuses V4 signed URLs valid for more than 7 days
-
-
-def _ttl(name: str) -> int:
-    value = env.int(name, default=900)
-    if not 1 <= value <= _GCS_MAX_TTL:
-        raise ImproperlyConfigured(
-            f"{name}={value} is out of range: signed URLs live 1 to {_GCS_MAX_TTL} seconds (7 days)."
-        )
-    return value
-
-
-GCS_SIGNED_URL_TTL_SECONDS = _ttl("GCS_SIGNED_URL_TTL_SECONDS")
-GCS_UPLOAD_URL_TTL_SECONDS = _ttl("GCS_UPLOAD_URL_TTL_SECONDS")
+GCS_SIGNED_URL_TTL_SECONDS = signed_url_ttl(env, "GCS_SIGNED_URL_TTL_SECONDS")
+GCS_UPLOAD_URL_TTL_SECONDS = signed_url_ttl(env, "GCS_UPLOAD_URL_TTL_SECONDS")
 GCS_TIMEOUT_SECONDS = env.float("GCS_TIMEOUT_SECONDS", default=5)
 STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="") or (
     "gcs" if (GCS_CREDENTIALS_PATH or GCS_PROJECT_ID or STORAGE_EMULATOR_HOST) else "local"
@@ -425,27 +389,4 @@ USE_TZ = True
 
 LOG_FORMAT = env.str("LOG_FORMAT", default="text")
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-        "json": {"()": "omx.logging.JsonFormatter"},
-    },
-    "filters": {"redact_path": {"()": "omx.logging.RedactPathFilter"}},
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": "json" if LOG_FORMAT == "json" else "text",
-        }
-    },
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {
-        # Requests are logged once by omx.middleware; Django's own request
-        # logger would repeat every 4xx/5xx line.
-        "django.request": {"level": "ERROR", "handlers": ["console"], "propagate": False,
-                           "filters": ["redact_path"]},
-        "django.security.csrf": {"filters": ["redact_path"]},
-        "django.server": {"level": "WARNING"},
-    },
-}
+LOGGING = logging_config(level=LOG_LEVEL, as_json=LOG_FORMAT == "json")
