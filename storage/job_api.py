@@ -6,6 +6,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from omx.api_docs import ERRORS
+from omx.net import client_ip
 from omx.pagination import PageNumberPagination
 from storage import job_selectors, job_services
 from storage.api import TAG, StorageApi
@@ -61,7 +62,8 @@ class JobListApi(StorageApi):
         project = self.project(request, wid, pid)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        job = job_services.job_create(user=request.user, project=project, **data.validated_data)
+        job = job_services.job_create(user=request.user, project=project, via="api", client_ip=client_ip(request),
+                                      **data.validated_data)
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 

@@ -23,7 +23,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from storage.access_log import Action, Via, access_record
+from storage.access_log import Action, access_record
 from storage.backends import StorageError, StorageNotFound, StorageUnavailable, get_backend
 from storage.job_services import destination_name, job_finish
 from storage.models import StorageJob
@@ -259,9 +259,9 @@ class _Run:
         self.count(name, "done")
 
     def log_deleted(self, names: list[str]) -> None:
-        # Jobs are started through the API's job routes; the worker has no client address.
+        # Logged as coming from the request that started the job.
         access_record(project_id=self.job.project_id, action=Action.DELETE, bucket=self.job.bucket, names=names,
-                      via=Via.API, actor_id=self.job.created_by_id)
+                      via=self.job.created_via, actor_id=self.job.created_by_id, client_ip=self.job.client_ip)
 
     def _exists(self, bucket: str, name: str) -> bool:
         try:

@@ -85,7 +85,7 @@ def _destination_clean(*, kind: str, bucket: str, sources: list[str], destinatio
 
 def job_create(
     *, user, project, kind: str, bucket: str, sources: list[str], destination=None,
-    on_conflict: str = StorageJob.OnConflict.SKIP,
+    on_conflict: str = StorageJob.OnConflict.SKIP, via: str = "api", client_ip: str | None = None,
 ) -> StorageJob:
     from storage.tasks import storage_job_run
 
@@ -107,7 +107,7 @@ def job_create(
     with transaction.atomic():
         job = StorageJob.objects.create(
             project=project, kind=kind, bucket=bucket, sources=sources, destination=destination,
-            on_conflict=on_conflict, created_by=user,
+            on_conflict=on_conflict, created_by=user, created_via=via, client_ip=client_ip,
         )
         transaction.on_commit(lambda: storage_job_run.enqueue(str(job.pk)))
     return job

@@ -139,6 +139,10 @@ class StorageJob(models.Model):
     total = models.PositiveBigIntegerField(null=True, blank=True)  # null until the sources are listed
     errors = models.JSONField(default=list, blank=True)  # the first MAX_ERRORS [{"name", "detail"}]
     cancel_requested = models.BooleanField(default=False)
+    # Where the request that started the job came from, for the access log
+    # rows of the objects it deletes.
+    created_via = models.CharField(max_length=8, default="api")
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

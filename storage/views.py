@@ -1,5 +1,5 @@
 """The bucket browser: one page (templates/storage/browser.html) whose partials
-htmx swaps in place — the listing when navigating, the results when filtering,
+htmx swaps in place — the listing when navigating, the results when searching,
 rows for the next page, the details panel, the connections sidebar — and the
 small actions around it. Everything goes through the storage selectors and
 services the JSON API uses; uploads go from the browser straight to signed
@@ -10,7 +10,7 @@ Where the page is lives in `storage.browse`, what it shows in
 """
 
 from functools import wraps
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -20,7 +20,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
+from django_htmx.http import HttpResponseClientRedirect, push_url, replace_url, trigger_client_event
 
 from omx.forms import add_service_errors
 from omx.htmx import render_page
@@ -145,8 +145,14 @@ def browser(request, workspace, project):
     status = problem["status"] if problem else 200
     if partial == "rows" and problem:
         partial = "more_error"
-    context["fragment_title"] = partial == "listing"
-    return _respond(request, context, status, partial=partial)
+    context["fragment_title"] = partial
+    response = _respond(request, context, status, partial=partial)
+    if partial == "results":
+        # The search box: starting or leaving a search is a step Back undoes;
+        # refining one only rewrites the address.
+        searched = "search" in parse_qs(urlsplit(request.htmx.current_url or "").query)
+        (push_url if searched != bool(state.search) else replace_url)(response, state.url())
+    return response
 
 
 @page_login_required
@@ -255,7 +261,8 @@ def objects_delete(request, workspace, project):
             raise ValidationError(f"At most {MAX_NAMES} items at a time.")
         if request.POST.get("confirm") == "1" and any(n.endswith("/") for n in names):
             context["delete_job"] = job_services.job_create(user=request.user, project=project, kind="delete",
-                                                            bucket=state.bucket, sources=names)
+                                                            bucket=state.bucket, sources=names, via="page",
+                                                            client_ip=client_ip(request))
         elif request.POST.get("confirm") == "1":
             deleted, not_found = services.objects_delete(user=request.user, project=project,
                                                          bucket=state.bucket, names=names, via="page",

@@ -7,7 +7,7 @@ import pytest
 
 from projects.models import Project
 from storage.job_runner import job_work
-from storage.models import BucketGrant, StorageConnection, StorageJob
+from storage.models import AccessLogEntry, BucketGrant, StorageConnection, StorageJob
 from workspaces.models import ActivityEvent, Membership, Role, Workspace
 
 pytestmark = pytest.mark.django_db
@@ -65,6 +65,10 @@ def test_delete_folder_and_object_records_one_event(world):
     assert job.total == 5 if world.backend.name == "gcs" else job.total == 6  # local: every directory is a folder
     event = ActivityEvent.objects.get(verb="storage.objects_deleted")
     assert event.payload["done"] == job.done and event.payload["job"] == str(job.pk)
+    # the access log names the request that started the job, not the worker
+    logged = AccessLogEntry.objects.filter(action="delete")
+    assert {"data/a/x.txt", "data/b.txt"} <= set(logged.values_list("object_name", flat=True))
+    assert set(logged.values_list("via", "client_ip", "actor__email")) == {("api", "127.0.0.1", "member@acme.test")}
 
 
 def test_copy_into_folder_keeps_inner_tree_and_creates_no_placeholder(world):

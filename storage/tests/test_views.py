@@ -93,7 +93,7 @@ def text(response):
 
 
 def names_in(page):
-    return re.findall(r'<tr class="fb-item"[^>]*data-name="([^"]*)"', page)
+    return re.findall(r'<tr class="fb-item[^"]*"[^>]*data-name="([^"]*)"', page)
 
 
 # --- The page and its controls, per role ------------------------------------------------------
@@ -235,13 +235,17 @@ def test_large_prefixes_load_100_at_a_time_one_storage_call_each(linked_any, cli
     assert "100 items loaded · more load as you scroll" in text(response)
 
 
-def test_the_filter_narrows_by_name_prefix_on_the_server(linked, client):
+def test_the_filter_hides_loaded_rows_whose_name_does_not_contain_it(linked, client):
+    # What a page without script gets from the filter's GET form: the page
+    # it shows, with the rows that do not match (case aside) hidden.
     as_(client, linked, "viewer")
-    response = client.get(f"{linked.url}?c={linked.connection.pk}&q=re", headers=htmx("fb-results"))
-    assert names_in(text(response)) == ["data/readme.txt", "data/reports/"][::-1]
-    assert "starting with “re”" in text(response)
-    slash = client.get(f"{linked.url}?c={linked.connection.pk}&q=a/b", headers=htmx("fb-results"))
-    assert slash.status_code == 400 and "no &#x27;/&#x27;" in text(slash)
+    page = text(client.get(f"{linked.url}?c={linked.connection.pk}&q=RE"))
+    shown = re.findall(r'<tr class="fb-item" tabindex="-1"\s+data-kind="[^"]*" data-name="([^"]*)"', page)
+    assert sorted(shown) == ["data/readme.txt", "data/reports/"]
+    assert len(names_in(page)) == 8  # all loaded, the rest hidden
+    assert "8 items loaded · 2 contain “RE” · that is all" in page
+    none = text(client.get(f"{linked.url}?c={linked.connection.pk}&q=a/b"))
+    assert "Nothing loaded here contains “<span class=\"fb-nomatch-q\">a/b</span>”" in none
 
 
 def test_sorting_applies_to_the_loaded_page_and_says_so(linked, client):
@@ -437,6 +441,7 @@ def test_deleting_a_folder_says_everything_inside_goes_and_runs_as_a_job(linked,
     assert second.status_code == 200 and "Deleting in the background" in text(second)
     assert (job.kind, job.bucket, job.sources, job.created_by) == ("delete", linked.bucket, names,
                                                                    linked.users["member"])
+    assert (job.created_via, job.client_ip) == ("page", "127.0.0.1")  # what its access-log rows will say
     assert str(job.pk) in second["HX-Trigger-After-Settle"] and '"storage-job"' in second["HX-Trigger-After-Settle"]
     job_work(job=job)
     job.refresh_from_db()
@@ -593,3 +598,70 @@ def test_unreachable_storage_shows_a_message_and_retry_in_place(unreachable, cli
     assert text(fragment).lstrip().startswith("<title>") and "Retry" in text(fragment)
     _, detail = details(client, unreachable, "x.txt")
     assert "Cloud Storage is unreachable" in detail and 'hx-target="#fb-details"' in detail and ">Retry<" in detail
+
+
+# --- Search, titles, selection in the address ------------------------------------------------
+
+
+def test_search_lists_matches_at_any_depth_with_their_folder(linked, client):
+    as_(client, linked, "viewer")
+    base = f"{linked.url}?c={linked.connection.pk}"
+    response = client.get(f"{base}&search=RE", headers=htmx("fb-results"))
+    page = text(response)
+    assert response.status_code == 200 and "<table" in page and 'id="fb-listing"' not in page
+    assert names_in(page) == ["data/readme.txt", "data/reports/2026/q1.csv"]
+    assert page.count("data-result") == 2 and '<span class="mono">reports/2026/</span>' in page
+    # A result opens its folder with it selected.
+    assert f'href="{base}&amp;prefix=data/reports/2026/&amp;object=data/reports/2026/q1.csv"' in page
+    assert f"<title>Search “RE” in {linked.bucket}/data/ · Files · Genomes · omX</title>" in page
+    assert "2 found for “RE” in this folder and below · that is all" in page
+    # Starting a search is a step in the history; refining it is not.
+    assert response["HX-Push-Url"] == f"{base}&search=RE"
+    refined = client.get(f"{base}&search=REA", headers=htmx("fb-results", **{"HX-Current-URL": f"http://testserver{base}&search=RE"}))
+    assert refined["HX-Replace-Url"] == f"{base}&search=REA" and names_in(text(refined)) == ["data/readme.txt"]
+    left = client.get(base, headers=htmx("fb-results", **{"HX-Current-URL": f"http://testserver{base}&search=REA"}))
+    assert left["HX-Push-Url"] == base and "data-result" not in text(left)
+
+
+def test_search_pages_on_while_results_are_few_and_says_so(linked, client, settings):
+    settings.STORAGE_SEARCH_SCAN_LIMIT = 2
+    as_(client, linked, "viewer")
+    page = text(client.get(f"{linked.url}?c={linked.connection.pk}&search=q1.csv", headers=htmx("fb-results")))
+    assert names_in(page) == [] and "Searching…" in page and "Stop searching" in page
+    assert "0 found for “q1.csv” in this folder and below · searching…" in page
+    seen = []
+    while more := re.search(r'id="fb-more" class="fb-more fb-searching" hx-get="([^"]+)"', page):
+        page = text(client.get(more.group(1).replace("&amp;", "&"), headers=htmx("fb-more")))
+        seen += names_in(page)
+    assert seen == ["data/reports/2026/q1.csv"]
+
+
+def test_search_outside_the_link_or_too_long_is_refused_in_place(linked, client):
+    as_(client, linked, "viewer")
+    outside = client.get(f"{linked.url}?c={linked.connection.pk}&prefix=data-private/&search=s", headers=htmx("fb-results"))
+    assert outside.status_code == 403 and "Outside the linked folders" in text(outside)
+    bad = client.get(f"{linked.url}?c={linked.connection.pk}&search=x&page_token=forged", headers=htmx("fb-more"))
+    assert bad.status_code == 400 and "not valid for this search" in text(bad)
+
+
+def test_a_folder_has_one_title_loaded_or_navigated_to(linked, client):
+    as_(client, linked, "viewer")
+    url = f"{linked.url}?c={linked.connection.pk}&prefix=data/reports/"
+    whole = re.search(r"<title>(.*?)</title>", text(client.get(url))).group(1)
+    fragment = re.search(r"<title>(.*?)</title>", text(client.get(url, headers=htmx("fb-listing")))).group(1)
+    assert whole == fragment == "reports · Files · Genomes · omX"
+
+
+def test_the_object_in_the_address_is_the_selected_row(linked, client):
+    as_(client, linked, "member")
+    page = text(client.get(f"{linked.url}?c={linked.connection.pk}&object=data/readme.txt"))
+    row = re.search(r'<tr class="fb-item is-selected" tabindex="0"[^>]*data-name="data/readme.txt"', page)
+    assert row and re.search(r'value="data/readme.txt" form="fb-selection" aria-label="Select readme.txt" checked', page)
+    assert page.count("is-selected") == 1 and 'data-object="data/readme.txt"' in page
+
+
+@pytest.mark.parametrize("role, boxes", [("viewer", 0), ("member", 9)])
+def test_viewers_get_no_checkboxes(linked, client, role, boxes):
+    page = text(as_(client, linked, role).get(f"{linked.url}?c={linked.connection.pk}"))
+    assert page.count('type="checkbox"') == boxes  # one per row and select all, for those who can act
+    assert 'data-action="download-selected"' in page and 'data-action="copy-path"' in page
