@@ -14,11 +14,12 @@ from workspaces.selectors import workspace_get_for_user
 TAG = ["projects"]
 
 
-def _created_by_from_row(row, tz) -> dict | None:
-    if row["created_by_id"] is None:
+def _user_from_row(row, name: str, tz) -> dict | None:
+    """The User object of the row's `<name>_id`, `<name>__email`, ... columns."""
+    if row[f"{name}_id"] is None:
         return None
-    return {"id": str(row["created_by_id"]), "email": row["created_by__email"],
-            "full_name": row["created_by__full_name"], "date_joined": datetime_text(row["created_by__date_joined"], tz)}
+    return {"id": str(row[f"{name}_id"]), "email": row[f"{name}__email"],
+            "full_name": row[f"{name}__full_name"], "date_joined": datetime_text(row[f"{name}__date_joined"], tz)}
 
 
 class ProjectSerializer(serializers.Serializer):
@@ -39,7 +40,7 @@ class ProjectSerializer(serializers.Serializer):
     def to_representation(self, project):
         tz = timezone.get_current_timezone()
         if isinstance(project, dict):
-            row, created_by = project, _created_by_from_row(project, tz)
+            row, created_by = project, _user_from_row(project, "created_by", tz)
         else:
             row = project.__dict__
             created_by = user_data(project.created_by, tz) if project.created_by_id else None
@@ -57,8 +58,12 @@ class ActivitySerializer(serializers.Serializer):
     summary = serializers.CharField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
 
-    def to_representation(self, event):
-        tz = timezone.get_current_timezone()
+    def to_representation(self, event, tz=None):
+        """From a model or a row of selectors.ACTIVITY_FIELDS."""
+        tz = tz or timezone.get_current_timezone()
+        if isinstance(event, dict):
+            return {"verb": event["verb"], "actor": _user_from_row(event, "actor", tz), "summary": event["summary"],
+                    "created_at": datetime_text(event["created_at"], tz)}
         return {"verb": event.verb, "actor": user_data(event.actor, tz) if event.actor_id else None,
                 "summary": event.summary, "created_at": datetime_text(event.created_at, tz)}
 
@@ -67,19 +72,6 @@ def _connection_serializer():
     from storage.serializers import ConnectionSerializer
 
     return ConnectionSerializer(read_only=True)
-
-
-_connections_serializer = None
-
-
-def _connections_data(connections) -> list:
-    """ConnectionSerializer's output for the dashboard. One instance per
-    process: a ModelSerializer derives its fields on first use, which cost
-    more than rendering a few rows; rendering keeps no state on it."""
-    global _connections_serializer
-    if _connections_serializer is None:
-        _connections_serializer = _connection_serializer()
-    return [_connections_serializer.to_representation(c) for c in connections]
 
 
 class ProjectListApi(APIView):
@@ -148,11 +140,14 @@ class ProjectDashboardApi(APIView):
     @extend_schema(tags=TAG, operation_id="projects_dashboard",
                    responses={200: OutputSerializer, **errors(401, 404)})
     def get(self, request, wid, pid):
+        from storage.serializers import connection_data
+
         project = selectors.project_get_for_user(user=request.user, workspace_id=wid, project_id=pid)
-        dashboard = selectors.project_dashboard(project=project)
+        dashboard = selectors.project_dashboard_rows(project=project)
+        tz, activity = timezone.get_current_timezone(), ActivitySerializer()
         return Response({
             "project": ProjectSerializer().to_representation(project),
             "member_count": dashboard["member_count"],
-            "connections": _connections_data(dashboard["connections"]),
-            "recent_activity": [ActivitySerializer().to_representation(e) for e in dashboard["recent_activity"]],
+            "connections": [connection_data(row, tz) for row in dashboard["connections"]],
+            "recent_activity": [activity.to_representation(row, tz) for row in dashboard["recent_activity"]],
         })

@@ -5,12 +5,13 @@ from django.core.exceptions import PermissionDenied
 from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Count, Exists, F, OuterRef, Window
 from django.http import Http404
+from django.utils import timezone
 
 from omx.ids import as_uuid
 from omx.pagination import TOTAL, PageRows
 from omx.sqlcache import CompiledQuery
 from projects.models import Project
-from storage.selectors import connection_count_subquery, connection_list  # the one way up: see ARCHITECTURE.md
+from storage.selectors import connection_count_subquery, connection_list, connection_rows  # the one way up: see ARCHITECTURE.md
 from workspaces.models import Membership, Role, role_at_least
 from workspaces.selectors import activity_list, count_subquery, pending_invitations, workspace_role_check
 
@@ -87,25 +88,27 @@ def _lookup(counts: bool):
     """_get's queryset for an id lookup, as rows: the project's and its
     workspace's (and creator's) columns side by side."""
     from accounts.models import User
-    from workspaces.models import Workspace
+    from workspaces.models import Invitation, Workspace
 
     related = {"workspace": Workspace, **({"created_by": User} if counts else {})}
     names = [f.attname for f in Project._meta.concrete_fields]
     names += [f"{name}__{f.attname}" for name, model in related.items() for f in model._meta.concrete_fields]
     extra = ["role", *(["connection_count", "member_count", "has_invitations"] if counts else [])]
 
-    def build(user_id, workspace_id, project_id):
+    def build(user_id, workspace_id, project_id, now=None):
         projects = Project.objects.filter(workspace__memberships__user=user_id).annotate(
             role=F("workspace__memberships__role"))
         if counts:
             projects = _with_connection_count(projects).annotate(
                 member_count=count_subquery(Membership.objects.all(), outer="workspace_id"),
-                has_invitations=Exists(pending_invitations().filter(workspace=OuterRef("workspace_id"))),
+                has_invitations=Exists(pending_invitations(now=now).filter(workspace=OuterRef("workspace_id"))),
             )
         return projects.filter(pk=project_id, workspace_id=workspace_id).values(*names, *extra)
 
+    # With the counts, "now" (invitations still pending) is a parameter like the ids.
+    clock = {"now": Invitation._meta.get_field("expires_at")} if counts else {}
     return CompiledQuery(build, user_id=Membership._meta.get_field("user").target_field,
-                         workspace_id=Project._meta.pk, project_id=Project._meta.pk), related
+                         workspace_id=Project._meta.pk, project_id=Project._meta.pk, **clock), related
 
 
 _LOOKUPS = {}
@@ -123,7 +126,8 @@ def _get_by_ids(user, need, counts, workspace_id, project_id) -> Project:
     if counts not in _LOOKUPS:
         _LOOKUPS[counts] = _lookup(counts)
     compiled, related = _LOOKUPS[counts]
-    rows = compiled.rows(user_id=user.pk, workspace_id=workspace_id, project_id=project_id)
+    clock = {"now": timezone.now()} if counts else {}
+    rows = compiled.rows(user_id=user.pk, workspace_id=workspace_id, project_id=project_id, **clock)
     if not rows or rows[0]["role"] is None:
         raise Http404("No such project.")
     row = rows[0]
@@ -176,6 +180,29 @@ def project_checklist(project, *, connections) -> list[dict]:
         {"key": "upload", "label": "Upload a first file", "done": project.first_upload_at is not None},
     ]
     return [] if all(s["done"] for s in steps) else steps
+
+
+# What an ActivityEvent of the API shows, as plain rows.
+ACTIVITY_FIELDS = ("verb", "summary", "created_at", "actor_id", "actor__email", "actor__full_name",
+                   "actor__date_joined")
+
+_activity_rows = CompiledQuery(
+    lambda workspace_id, project_id: activity_list(workspace=workspace_id, project=project_id, limit=20).values(
+        *ACTIVITY_FIELDS),
+    workspace_id=Project._meta.get_field("workspace").target_field, project_id=Project._meta.pk,
+)
+
+
+def project_dashboard_rows(*, project) -> dict:
+    """The dashboard's lists for the API, as plain rows (connections: rows of
+    storage.selectors.CONNECTION_FIELDS; activity: rows of ACTIVITY_FIELDS),
+    each query compiled once per connection. `project` comes from
+    project_get_for_user."""
+    return {
+        "member_count": project.member_count,
+        "connections": connection_rows(project=project),
+        "recent_activity": _activity_rows.rows(workspace_id=project.workspace_id, project_id=project.pk),
+    }
 
 
 def project_dashboard(*, project) -> dict:

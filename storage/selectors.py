@@ -17,6 +17,7 @@ from django.db.models.lookups import StartsWith
 from django.http import Http404
 
 from omx.exceptions import Forbidden
+from omx.sqlcache import CompiledQuery
 from storage.backends import BucketInfo, Listing, ObjectInfo, bucket_name_validate, get_backend
 from storage.deadline import map_within_deadline
 from storage.health import health_recorded
@@ -66,6 +67,27 @@ def _granted(workspace_id):
     )
 
 
+def _compiled_links(fields: tuple, *, by_bucket: bool) -> dict[bool, CompiledQuery]:
+    """connection_list as rows of `fields` (of one bucket when `by_bucket`),
+    compiled once per database connection: one query per grant mode, since
+    the mode changes the SQL."""
+    def compiled(required: bool) -> CompiledQuery:
+        def build(project_id, workspace_id=None, bucket=None):
+            links = StorageConnection.objects.filter(project=project_id)
+            if by_bucket:
+                links = links.filter(bucket_name=bucket)
+            return links.annotate(granted=_granted(workspace_id)).values(*fields)
+
+        params = {"project_id": StorageConnection._meta.get_field("project").target_field}
+        if required:
+            params["workspace_id"] = BucketGrant._meta.get_field("workspace").target_field
+        if by_bucket:
+            params["bucket"] = StorageConnection._meta.get_field("bucket_name")
+        return CompiledQuery(build, **params)
+
+    return {True: compiled(True), False: compiled(False)}
+
+
 def connection_count_subquery():
     """Each project's number of connections, for annotating a Project queryset."""
     return count_subquery(StorageConnection.objects.all(), field="project")
@@ -75,6 +97,18 @@ def connection_list(*, project):
     """The project's links, each with `granted` (still inside a grant)."""
     return (StorageConnection.objects.filter(project=project).select_related("created_by")
             .annotate(granted=_granted(project.workspace_id)))
+
+
+# What a StorageConnection object of the API shows, as plain rows.
+CONNECTION_FIELDS = ("id", "bucket_name", "gcp_project_id", "prefix", "created_at", "last_checked_at",
+                     "last_error", "granted", "created_by_id", "created_by__email", "created_by__full_name",
+                     "created_by__date_joined")
+_connection_rows = _compiled_links(CONNECTION_FIELDS, by_bucket=False)
+
+
+def connection_rows(*, project) -> list[dict]:
+    """connection_list as rows of CONNECTION_FIELDS."""
+    return _connection_rows[grants_required()].rows(project_id=project.pk, workspace_id=project.workspace_id)
 
 
 def connection_get(*, project, connection_id) -> StorageConnection:
@@ -92,14 +126,14 @@ class Link(NamedTuple):
     last_error: str | None
 
 
+_link_rows = _compiled_links(Link._fields, by_bucket=True)
+
+
 def _links(*, project, bucket: str) -> list[Link]:
     """Each link of `bucket` to the project, with its grant and health: one query."""
     bucket_name_validate(bucket)
-    links = [Link(*row) for row in (
-        StorageConnection.objects.filter(project=project, bucket_name=bucket)
-        .annotate(granted=_granted(project.workspace_id))
-        .values_list("prefix", "granted", "id", "last_checked_at", "last_error")
-    )]
+    links = [Link(**row) for row in _link_rows[grants_required()].rows(
+        project_id=project.pk, workspace_id=project.workspace_id, bucket=bucket)]
     if not links:
         raise PermissionDenied(NOT_LINKED)
     return links

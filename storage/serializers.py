@@ -1,11 +1,37 @@
+from django.utils import timezone
 from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 
-from accounts.serializers import UserSerializer
+from accounts.serializers import UserSerializer, user_data
+from omx.api import datetime_text
 from storage.models import StorageConnection
 
 
+def connection_data(connection, tz=None) -> dict:
+    """The StorageConnection object of API.md, from a model (with `granted`)
+    or a row of selectors.CONNECTION_FIELDS."""
+    tz = tz or timezone.get_current_timezone()
+    if isinstance(connection, dict):
+        row = connection
+        created_by = None if row["created_by_id"] is None else {
+            "id": str(row["created_by_id"]), "email": row["created_by__email"],
+            "full_name": row["created_by__full_name"],
+            "date_joined": datetime_text(row["created_by__date_joined"], tz)}
+    else:
+        row = {**connection.__dict__, "granted": connection.granted}
+        created_by = user_data(connection.created_by, tz) if connection.created_by_id else None
+    return {
+        "id": str(row["id"]), "bucket_name": row["bucket_name"], "gcp_project_id": row["gcp_project_id"],
+        "prefix": row["prefix"], "created_by": created_by, "created_at": datetime_text(row["created_at"], tz),
+        "last_checked_at": datetime_text(row["last_checked_at"], tz), "last_error": row["last_error"],
+        "granted": bool(row["granted"]),
+    }
+
+
 class ConnectionSerializer(serializers.ModelSerializer):
+    """Fields for the schema; the output is built directly (connection_data):
+    DRF's per-field rendering was most of the dashboard's serializing."""
+
     created_by = UserSerializer(allow_null=True)
     granted = serializers.BooleanField(
         help_text="False once the operator has removed the grant this link lies in: storage calls "
@@ -16,6 +42,9 @@ class ConnectionSerializer(serializers.ModelSerializer):
         fields = ["id", "bucket_name", "gcp_project_id", "prefix", "created_by", "created_at",
                   "last_checked_at", "last_error", "granted"]
         read_only_fields = fields
+
+    def to_representation(self, connection):
+        return connection_data(connection)
 
 
 class BucketSerializer(serializers.Serializer):
@@ -33,6 +62,12 @@ class FolderSerializer(serializers.Serializer):
     prefix = serializers.CharField(help_text="The full prefix, ending with '/'.")
 
 
+def object_data(obj, tz) -> dict:
+    """An ObjectInfo as ObjectSerializer's fields render it."""
+    return {"name": obj.name, "size": int(obj.size), "content_type": obj.content_type,
+            "updated": datetime_text(obj.updated, tz), "md5_hash": obj.md5_hash}
+
+
 class ObjectSerializer(serializers.Serializer):
     name = serializers.CharField(help_text="The full object name.")
     size = serializers.IntegerField()
@@ -40,13 +75,28 @@ class ObjectSerializer(serializers.Serializer):
     updated = serializers.DateTimeField(allow_null=True)
     md5_hash = serializers.CharField(allow_null=True)
 
+    def to_representation(self, obj):
+        return object_data(obj, timezone.get_current_timezone())
+
 
 class ListingSerializer(serializers.Serializer):
+    """Fields for the schema; the output is built directly: a page of a
+    thousand objects through DRF's fields cost more than listing it."""
+
     bucket = serializers.CharField()
     prefix = serializers.CharField(allow_blank=True)
     folders = FolderSerializer(many=True)
     objects = ObjectSerializer(many=True)
     next_page_token = serializers.CharField(allow_null=True)
+
+    def to_representation(self, listing):
+        tz = timezone.get_current_timezone()
+        return {
+            "bucket": listing["bucket"], "prefix": listing["prefix"],
+            "folders": [{"name": f.name, "prefix": f.prefix} for f in listing["folders"]],
+            "objects": [object_data(o, tz) for o in listing["objects"]],
+            "next_page_token": listing["next_page_token"],
+        }
 
 
 def signed_url_payload(request, signed, *, with_headers: bool) -> dict:
@@ -55,7 +105,7 @@ def signed_url_payload(request, signed, *, with_headers: bool) -> dict:
     body = {"url": url, "method": signed.method}
     if with_headers:
         body["headers"] = signed.headers
-    body["expires_at"] = serializers.DateTimeField().to_representation(signed.expires_at)
+    body["expires_at"] = datetime_text(signed.expires_at)
     return body
 
 

@@ -23,8 +23,9 @@ def count_subquery(queryset, *, field: str = "workspace", outer: str = "pk"):
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-def pending_invitations():
-    return Invitation.objects.filter(status=Invitation.Status.PENDING, expires_at__gt=timezone.now())
+def pending_invitations(*, now=None):
+    """`now` is a parameter for queries compiled once and run later (omx.sqlcache)."""
+    return Invitation.objects.filter(status=Invitation.Status.PENDING, expires_at__gt=now or timezone.now())
 
 
 def _with_counts(queryset, *, outer: str = "pk", invitations: bool = True):
