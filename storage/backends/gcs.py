@@ -49,6 +49,7 @@ from storage.backends.base import (
     validate_page_size,
 )
 from storage.backends.gcs_bulk import GcsBulkOps
+from storage.backends.gcs_items import object_info_from_item
 from storage.backends.gcs_search import GcsSearchOps
 from storage.validation import bucket_name_validate
 
@@ -220,6 +221,8 @@ class GcsBackend(GcsBulkOps, GcsSearchOps):
         return {"timeout": self.timeout, "retry": self.retry}
 
     def _list_page(self, *, bucket: str, prefix: str, page_token: str | None, page_size: int):
+        """One page: its objects' JSON resources (a Blob built for each, and
+        its dates parsed, cost more than the HTTP call), prefixes, next token."""
         iterator = self.client.list_blobs(
             self.client.bucket(bucket),
             prefix=prefix or None,
@@ -231,8 +234,7 @@ class GcsBackend(GcsBulkOps, GcsSearchOps):
         page = next(iterator.pages, None)
         if page is None:
             return [], [], None
-        items = list(page)  # prefixes are only known once the page is consumed
-        return items, list(page.prefixes), iterator.next_page_token
+        return list(page.raw_page.get("items", ())), list(page.prefixes), iterator.next_page_token
 
     # --- the interface ------------------------------------------------------
 
@@ -315,11 +317,11 @@ class GcsBackend(GcsBulkOps, GcsSearchOps):
                 prefixes = [p for p in prefixes if p not in later_set]
         folders = [FolderInfo(name=folder_name(p), prefix=p) for p in sorted(set(prefixes))]
         objects = [
-            _object_info(blob)
-            for blob in items
+            object_info_from_item(item)
+            for item in items
             # Folder placeholders ("x/") are folders, never files; the listed
             # prefix's own placeholder is not shown at all.
-            if not blob.name.endswith("/")
+            if not item["name"].endswith("/")
         ]
         return Listing(folders=folders, objects=objects, next_page_token=next_token or None)
 
