@@ -1,5 +1,5 @@
 """Where the Files page is: the state its URL carries (connection, prefix,
-filter, view, sort), resolved through the storage selectors, and the URLs
+search, filter, view, sort), resolved through the storage selectors, and the URLs
 that change one part of it."""
 
 from dataclasses import dataclass
@@ -11,6 +11,7 @@ from django.urls import reverse
 from storage import selectors
 from storage.problems import page_problem, problem
 from storage.rules import SORTS, VIEWS
+from storage.search import MAX_QUERY
 from storage.validation import is_within
 
 
@@ -20,14 +21,16 @@ def project_kwargs(project) -> dict:
 
 @dataclass
 class Browse:
-    """The state a browser URL carries: which connection, which prefix, and how
-    the listing is filtered, viewed and sorted."""
+    """The state a browser URL carries: which connection, which prefix, whether
+    it is searched below that prefix, and how the rows are filtered, viewed and
+    sorted."""
 
     base: str
     connections: list
     connection: object = None
     prefix: str = ""
     q: str = ""
+    search: str = ""
     view: str = "list"
     sort: str = "name"
     dir: str = "asc"
@@ -45,7 +48,7 @@ class Browse:
         values = {
             "c": str(self.connection.pk) if self.connection else None,
             "prefix": self.prefix if self.connection and self.prefix != self.root else None,
-            "q": self.q, "view": self.view if self.view != "list" else None,
+            "search": self.search, "q": self.q, "view": self.view if self.view != "list" else None,
             "sort": self.sort if self.sort != "name" else None, "dir": self.dir if self.dir != "asc" else None,
         }
         values.update(changes)
@@ -70,6 +73,7 @@ def browse(project, params) -> Browse:
     state = Browse(
         base=base, connections=connections,
         q=params.get("q", "")[:1024],
+        search=params.get("search", "")[:MAX_QUERY],
         view=params.get("view") if params.get("view") in VIEWS else "list",
         sort=params.get("sort") if params.get("sort") in SORTS else "name",
         dir="desc" if params.get("dir") == "desc" else "asc",
@@ -111,9 +115,9 @@ def _locate(project, state: Browse, *, prefix, bucket, cid) -> None:
 
 def crumbs(state: Browse) -> list[dict]:
     root = state.connection.prefix
-    trail = [{"label": state.connection.root_label, "url": state.url(prefix=root, q="")}]
+    trail = [{"label": state.connection.root_label, "url": state.url(prefix=root, q="", search="")}]
     walked = root
     for segment in state.prefix[len(root):].rstrip("/").split("/") if state.prefix != root else []:
         walked += segment + "/"
-        trail.append({"label": segment, "url": state.url(prefix=walked, q="")})
+        trail.append({"label": segment, "url": state.url(prefix=walked, q="", search="")})
     return trail

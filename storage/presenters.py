@@ -18,6 +18,7 @@ from storage.forms import FolderForm, LinkBucketForm
 from storage.models import FolderStats
 from storage.problems import page_problem
 from storage.rules import FIRST_DIR, PAGE_SIZE, SORTS, VIEWS
+from storage.search import objects_search
 from storage.stats_services import folder_stats_get
 from workspaces.models import Role, role_at_least
 
@@ -57,7 +58,8 @@ def page_context(request, project, state: Browse, **extra) -> dict:
         "can_write": role_at_least(project.role, Role.MEMBER),
         "is_admin": role_at_least(project.role, Role.ADMIN),
         "state": state, "connection": state.connection, "connections": state.connections,
-        "bucket": state.bucket, "prefix": state.prefix, "q": state.q, "view": state.view,
+        "bucket": state.bucket, "prefix": state.prefix, "q": state.q, "search": state.search, "view": state.view,
+        "selected_name": request.GET.get("object", ""),
         "sort": state.sort, "dir": state.dir, "sort_label": SORTS[state.sort],
         "problem": state.problem,
         "here_url": state.url(),
@@ -70,8 +72,12 @@ def page_context(request, project, state: Browse, **extra) -> dict:
         "buckets_url": reverse("storage:buckets", kwargs=kwargs),
         "project_url": reverse("projects:detail", kwargs={"ref": project.workspace.slug, "slug": project.slug}),
     }
+    context["page_title"] = f"Files · {project.name}"
     if state.connection:
         context["crumbs"] = crumbs(state)
+        here = context["here_label"] = context["crumbs"][-1]["label"]
+        context["page_title"] = (f"Search “{state.search}” in {here} · " if state.search else f"{here} · ") + \
+            context["page_title"]
         context["view_urls"] = {v: state.url(view=v) for v in VIEWS}
         context["sort_urls"] = {
             key: state.url(sort=key, dir=({"asc": "desc", "desc": "asc"}[state.dir] if state.sort == key
@@ -94,22 +100,33 @@ def page_context(request, project, state: Browse, **extra) -> dict:
 
 
 def listing_load(request, project, state: Browse, page_token: str | None, context: dict) -> None:
-    """Fill `context` with one page of the listing (one storage call) or the problem."""
+    """Fill `context` with one page of the listing, or of the search below the
+    prefix (one storage call either way), or the problem."""
     if state.connection is None or state.problem:
         return
     with page_problem(context, "problem", title="Outside the linked folders", status=403,
-                      invalid=("Cannot filter by that", 400)) as caught:
-        prefix, listing = selectors.objects_list(
-            project=project, bucket=state.bucket, prefix=state.prefix, page_token=page_token,
-            page_size=PAGE_SIZE, starts_with=state.q,
-        )
-        rows = _rows(request, project, state, listing)
+                      invalid=("Cannot search for that", 400)) as caught:
+        if state.search:
+            _, found, next_token = objects_search(project=project, bucket=state.bucket, prefix=state.prefix,
+                                                  q=state.search, page_token=page_token, page_size=PAGE_SIZE)
+            rows = _found_rows(project, state, found.objects)
+        else:
+            _, listing = selectors.objects_list(project=project, bucket=state.bucket, prefix=state.prefix,
+                                                page_token=page_token, page_size=PAGE_SIZE)
+            rows, next_token = _rows(request, project, state, listing), listing.next_page_token
     if caught.problem:
         return
+    # The quick filter hides what it does not match (it filters what is
+    # loaded, like the page's script does as one types), so clearing it
+    # needs no new request.
+    needle = state.q.lower()
+    for row in rows:
+        row["hidden"] = bool(needle) and needle not in row["label"].lower()
     context["rows"] = rows
-    context["next_page_token"] = listing.next_page_token
-    if listing.next_page_token:
-        context["more_url"] = state.url(page_token=listing.next_page_token)
+    context["matches"] = sum(not row["hidden"] for row in rows)
+    context["next_page_token"] = next_token
+    if next_token:
+        context["more_url"] = state.url(page_token=next_token)
     context["page_start"] = bool(page_token)
 
 
@@ -188,6 +205,25 @@ def _rows(request, project, state: Browse, listing) -> list[dict]:
     if reverse_order and state.sort == "name":
         rows.reverse()
     return rows + files
+
+
+def _found_rows(project, state: Browse, objects) -> list[dict]:
+    """Search results: files at any depth below the prefix, each with the
+    folder it is in; opening one opens that folder with it selected."""
+    download_base = reverse("storage:download", kwargs=project_kwargs(project))
+    rows = []
+    for obj in objects:
+        folder = obj.name[:obj.name.rfind("/") + 1]
+        rows.append({
+            "kind": "file", "icon": file_kind(obj.content_type, obj.name), "name": obj.name,
+            "label": basename(obj.name), "folder": folder[len(state.prefix):] if folder.startswith(state.prefix)
+            else folder, "size": obj.size, "type": obj.content_type, "updated": obj.updated,
+            "url": state.url(prefix=folder, object=obj.name, search="", q=""),
+            "details_url": state.url(object=obj.name),
+            "download": f"{download_base}?{urlencode({'c': state.connection.pk, 'name': obj.name})}",
+            "thumb": None,
+        })
+    return rows
 
 
 def _decode_text(data: bytes, complete: bool) -> str | None:

@@ -17,15 +17,19 @@ register = template.Library()
 
 # The status line, in order: each part shows when its condition holds and is
 # filled in with the facts of the moment ({n} rows loaded, {s} the plural
-# ending, {q} the filter, {sort_label}, {selected}). The server renders the
+# ending, {search} what is searched for, {q} the filter and the {matches} it
+# leaves, {sort_label}, {selected}). The server renders the
 # first state (also what a page without JavaScript shows); after that only
 # the page knows what is loaded and selected, so static/js/browser/sort.js
 # composes the same parts, read from the rules blob, and never its own words.
 STATUS_PARTS = (
-    ("always", "{n} item{s} loaded"),
+    ("listing", "{n} item{s} loaded"),
+    ("found", "{n} found for “{search}” in this folder and below"),
     ("page_start", " (a later page)"),
-    ("q", " starting with “{q}”"),
+    ("q", " · {matches} contain “{q}”"),
     ("more", " · more load as you scroll"),
+    ("searching", " · searching…"),
+    ("stopped", " · search stopped"),
     ("all", " · that is all"),
     ("sorted", " · sorted by {sort_label} within the {n} loaded item{s}"),
     ("selected", " · {selected} selected"),
@@ -55,13 +59,13 @@ def browser_rules():
 @register.simple_tag(takes_context=True)
 def status_line(context) -> str:
     n = len(context.get("rows") or ())
-    more = bool(context.get("next_page_token"))
+    more, search = bool(context.get("next_page_token")), context.get("search") or ""
     sort, direction = context.get("sort") or "name", context.get("dir") or "asc"
     return status_text({
-        "always": True, "n": n, "s": "" if n == 1 else "s",
+        "listing": not search, "found": bool(search), "search": search, "n": n, "s": "" if n == 1 else "s",
         "page_start": bool(context.get("page_start")),
-        "q": context.get("q") or "",
-        "more": more, "all": not more,
+        "q": context.get("q") or "", "matches": context.get("matches", n),
+        "more": more and not search, "searching": more and bool(search), "all": not more,
         "sorted": sort != "name" or direction != "asc", "sort_label": SORTS.get(sort, sort),
         "selected": 0,
     })

@@ -103,7 +103,7 @@ def log_in(page, url, email="olive@example.com"):
 
 
 def item(page, name):
-    return page.locator("#fb-rows .fb-item").filter(has=page.locator(f'input.fb-pick[value="{name}"]'))
+    return page.locator(f'#fb-rows .fb-item[data-name="{name}"]')
 
 
 def names(backend, bucket):

@@ -7,9 +7,20 @@ export function $all(selector, root) { return Array.from((root || document).quer
 export function fb() { return document.getElementById("fb"); }
 export function listing() { return document.getElementById("fb-listing"); }
 export function results() { return document.getElementById("fb-results"); }
-export function items() { const rows = document.getElementById("fb-rows"); return rows ? $all(".fb-item", rows) : []; }
+// Every loaded row, and the rows the quick filter leaves visible: the ones
+// the keyboard, the selection and the status line deal with.
+export function allItems() { const rows = document.getElementById("fb-rows"); return rows ? $all(".fb-item", rows) : []; }
+export function items() { return allItems().filter((item) => !item.hidden); }
+// A row's checkbox: only for those who can act on a selection (not viewers).
 export function pick(item) { return $(".fb-pick", item); }
-export function selected() { return items().filter((item) => pick(item).checked); }
+// The row's class is the selection; a checkbox, when there is one, follows it.
+export function isSelected(item) { return item.classList.contains("is-selected"); }
+export function setSelected(item, on) {
+  item.classList.toggle("is-selected", on);
+  const box = pick(item);
+  if (box) box.checked = on;
+}
+export function selected() { return items().filter(isSelected); }
 export function canWrite() { const root = fb(); return !!root && root.getAttribute("data-can-write") === "1"; }
 export function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
 

@@ -16,6 +16,8 @@ import { cancelUpload, startUploads, uploadsRunning } from "./uploads.js";
 import "./jobs.js";
 import "./actions.js";
 import "./dragmove.js";
+import "./finder.js";
+import "./filetools.js";
 import "./share.js";
 
 // --- Errors render in place ---------------------------------------------------
@@ -85,8 +87,8 @@ document.addEventListener("change", (event) => {
   }
 });
 
-// Without JavaScript the filter is a plain GET form; with it, the search box
-// itself asks (debounced), so Enter must not also reload the page.
+// Without JavaScript the filter is a plain GET form; with it, it filters the
+// loaded rows as one types (finder.js), so Enter must not reload the page.
 document.addEventListener("submit", (event) => {
   if (event.target.classList && event.target.classList.contains("fb-filter")) event.preventDefault();
 });

@@ -3,7 +3,7 @@
 // Backspace, Delete, Space, cmd/ctrl-A, Escape). One row at a time carries
 // tabindex=0 (the cursor), so Tab enters the listing where it was left.
 
-import { $, canWrite, fb, items, pick, results, selected } from "./dom.js";
+import { $, canWrite, fb, isSelected, items, pick, results, selected, setSelected } from "./dom.js";
 import { showDetails } from "./details.js";
 import { updateStatus } from "./sort.js";
 
@@ -13,7 +13,6 @@ export function forgetAnchor() { anchor = null; }
 
 export function updateSelectionUi() {
   const all = items(), chosen = selected();
-  all.forEach((item) => item.classList.toggle("is-selected", pick(item).checked));
   const selectAll = document.getElementById("fb-select-all");
   if (selectAll) {
     selectAll.checked = all.length > 0 && chosen.length === all.length;
@@ -32,10 +31,11 @@ export function updateSelectionUi() {
 export function selectionChanged() {
   updateSelectionUi();
   showDetails();
+  document.dispatchEvent(new CustomEvent("fb:selected")); // a person changed it (not a swap)
 }
 
 export function selectAll(on) {
-  items().forEach((item) => { pick(item).checked = on; });
+  items().forEach((item) => setSelected(item, on));
   selectionChanged();
 }
 
@@ -49,7 +49,7 @@ function setCursor(item, focus) {
 export function cursorItem() { return items().find((item) => item.tabIndex === 0); }
 
 function selectOnly(item) {
-  items().forEach((other) => { pick(other).checked = other === item; });
+  items().forEach((other) => setSelected(other, other === item));
 }
 
 function selectRange(from, to, on) {
@@ -59,14 +59,15 @@ function selectRange(from, to, on) {
   if (a < 0) a = b;
   const lo = Math.min(a, b), hi = Math.max(a, b);
   all.forEach((item, i) => {
-    if (i >= lo && i <= hi) pick(item).checked = on === undefined ? true : on;
-    else if (on === undefined) pick(item).checked = false;
+    if (i >= lo && i <= hi) setSelected(item, on === undefined ? true : on);
+    else if (on === undefined) setSelected(item, false);
   });
 }
 
 export function openItem(item) {
   if (!item) return;
-  if (item.getAttribute("data-kind") === "folder") {
+  // A folder opens; a search result opens its folder with it selected.
+  if (item.getAttribute("data-kind") === "folder" || item.hasAttribute("data-result")) {
     const link = $(".fb-open", item);
     if (link) link.click();
     return;
@@ -99,6 +100,7 @@ export function onItemClick(event, target) {
 
   if (target.closest(".fb-pick")) {
     // The checkbox has toggled itself; shift extends from the anchor.
+    setSelected(item, pick(item).checked);
     if (event.shiftKey && anchor && anchor !== item) selectRange(anchor, item, pick(item).checked);
     anchor = item;
     setCursor(item);
@@ -106,14 +108,15 @@ export function onItemClick(event, target) {
     return true;
   }
   const open = target.closest(".fb-open");
-  if (open && item.getAttribute("data-kind") === "folder" && !event.shiftKey && !event.metaKey && !event.ctrlKey) {
-    return true; // htmx navigates into the folder
+  const opens = item.getAttribute("data-kind") === "folder" || item.hasAttribute("data-result");
+  if (open && opens && !event.shiftKey && !event.metaKey && !event.ctrlKey) {
+    return true; // htmx navigates into the folder (a result's: where it is)
   }
   event.preventDefault();
   if (event.shiftKey) {
     selectRange(anchor || item, item);
   } else if (event.metaKey || event.ctrlKey) {
-    pick(item).checked = !pick(item).checked;
+    setSelected(item, !isSelected(item));
     anchor = item;
   } else {
     selectOnly(item);
@@ -178,7 +181,7 @@ export function onKeydown(event) {
     requestDelete();
   } else if (key === " " && current && !isPick) {
     event.preventDefault();
-    pick(current).checked = !pick(current).checked;
+    setSelected(current, !isSelected(current));
     anchor = current;
     selectionChanged();
   } else if ((key === "a" || key === "A") && (event.metaKey || event.ctrlKey) && all.length) {

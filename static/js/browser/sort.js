@@ -2,7 +2,7 @@
 // rows that arrive later join in the right place), and the status line that
 // says what is loaded and how it is ordered.
 
-import { $, $all, items, results, selected } from "./dom.js";
+import { $, $all, allItems, items, results, selected } from "./dom.js";
 import { rules } from "./rules.js";
 
 export function sortState() {
@@ -26,13 +26,14 @@ export function statusLine(facts) {
 export function updateStatus() {
   const status = document.getElementById("fb-status");
   if (!status) return;
-  const n = items().length, more = !!document.getElementById("fb-more");
-  const box = results(), sort = sortState();
+  const moreRow = document.getElementById("fb-more"), stopped = !!moreRow && moreRow.classList.contains("is-stopped");
+  const n = allItems().length, more = !!moreRow && !stopped;
+  const box = results(), sort = sortState(), search = box ? box.getAttribute("data-search") || "" : "";
   status.textContent = statusLine({
-    always: true, n, s: n === 1 ? "" : "s",
+    listing: !search, found: !!search, search, n, s: n === 1 ? "" : "s",
     page_start: status.hasAttribute("data-page-start"),
-    q: box ? box.getAttribute("data-q") : "",
-    more, all: !more,
+    q: box ? box.getAttribute("data-q") : "", matches: items().length,
+    more: more && !search, searching: more && !!search, stopped, all: !moreRow,
     sorted: !isDefaultOrder(sort), sort_label: (rules().sorts || {})[sort.key] || sort.key,
     selected: selected().length,
   });
@@ -60,7 +61,7 @@ export function applySort() {
   const container = document.getElementById("fb-rows");
   if (!container) return;
   const sort = sortState();
-  const all = items(), cmp = compare(sort.key);
+  const all = allItems(), cmp = compare(sort.key);
   const folders = all.filter((i) => i.getAttribute("data-kind") === "folder");
   const files = all.filter((i) => i.getAttribute("data-kind") !== "folder");
   const sign = sort.dir === "desc" ? -1 : 1;
