@@ -13,11 +13,13 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from omx.sqlcache import PreparedInsert
 from storage.models import AccessLogEntry
 
 Action = AccessLogEntry.Action
 Via = AccessLogEntry.Via
 BATCH = 500
+_insert_one = PreparedInsert(AccessLogEntry)
 
 CSV_FIELDS = ["at", "actor_id", "actor_email", "via", "action", "bucket", "object_name", "share_id", "client_ip"]
 
@@ -34,14 +36,17 @@ def access_record(
     if actor is not None and getattr(actor, "is_authenticated", False):
         actor_id = actor.pk
     project_id = project.pk if project is not None else project_id
+    names = list(names)
+    if len(names) == 1:  # every signed URL handed out: the INSERT alone, SQL built once
+        _insert_one.insert(project_id=project_id, at=at, actor_id=actor_id, via=via, action=action, bucket=bucket,
+                           object_name=names[0][:1024], share=share, client_ip=client_ip or None)
+        return
     rows = [
         AccessLogEntry(project_id=project_id, at=at, actor_id=actor_id, via=via, action=action, bucket=bucket,
                        object_name=name[:1024], share=share, client_ip=client_ip or None)
         for name in names
     ]
-    if len(rows) == 1:
-        rows[0].save(force_insert=True)
-    elif rows:
+    if rows:
         AccessLogEntry.objects.bulk_create(rows, batch_size=BATCH)
 
 
