@@ -5,6 +5,7 @@ The one place outside storage/backends/ that imports google.cloud: a
 benchmark's baseline is, by definition, the bare client.
 """
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from google.auth.credentials import AnonymousCredentials
@@ -40,3 +41,27 @@ class UploadSigner:
             version="v4", expiration=self.expiration, method="PUT", content_type=content_type,
             credentials=self.credentials, api_access_endpoint=self.endpoint,
         )
+
+
+def move_prefix(client: storage.Client, bucket: str, prefix: str, dest_prefix: str, threads: int) -> int:
+    """Move every object under `prefix` to `dest_prefix` as a direct caller
+    would: list the names, then rewrite and delete each one, `threads` at a
+    time. Returns how many were moved."""
+    bucket_ref = client.bucket(bucket)
+    names = [blob.name for blob in client.list_blobs(bucket, prefix=prefix, page_size=1000,
+                                                     fields="items(name),nextPageToken")]
+
+    def move(name: str) -> None:
+        source = bucket_ref.blob(name)
+        target = bucket_ref.blob(dest_prefix + name[len(prefix):])
+        token = None
+        while True:
+            token, _, _ = target.rewrite(source, token=token, if_generation_match=0)
+            if token is None:
+                break
+        source.delete()
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        for _ in pool.map(move, names):
+            pass
+    return len(names)
