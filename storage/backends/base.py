@@ -131,12 +131,13 @@ class StorageBackend(Protocol):
     # Operations on many objects, for background jobs. `iter_names` yields a
     # tree in the backend's own stable order, so that `after` (the last name
     # handled) resumes it; `copy_object` answers False when it wrote nothing
-    # because the destination exists and `overwrite` is off.
+    # because the destination exists and `overwrite` is off (`absent`: the
+    # caller has seen the destination free and the backend need not look).
     def iter_names(self, *, bucket: str, prefix: str, after: str | None = None) -> Iterator[str]: ...
 
     def copy_object(
         self, *, bucket: str, name: str, dest_bucket: str, dest_name: str, overwrite: bool,
-        keepalive: Callable[[], None] | None = None,
+        keepalive: Callable[[], None] | None = None, absent: bool = False,
     ) -> bool: ...
 
     def create_folder(self, *, bucket: str, prefix: str) -> None: ...

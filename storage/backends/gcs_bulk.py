@@ -65,10 +65,11 @@ class GcsBulkOps:
 
     def copy_object(
         self, *, bucket: str, name: str, dest_bucket: str, dest_name: str, overwrite: bool,
-        keepalive: Callable[[], None] | None = None,
+        keepalive: Callable[[], None] | None = None, absent: bool = False,
     ) -> bool:
         """Copy server-side; False (nothing written) when the destination exists
-        and `overwrite` is off."""
+        and `overwrite` is off. `absent`: the caller knows the destination name
+        is free (one listing for many copies), so no look first."""
         with self._translate(
             permission="storage.objects.get and storage.objects.create",
             resource=f"buckets {bucket} and {dest_bucket}",
@@ -78,7 +79,7 @@ class GcsBulkOps:
             target = self.client.bucket(dest_bucket).blob(dest_name)
             # Emulators ignore generation preconditions: look first, and keep
             # the precondition for real GCS, where it closes the race.
-            if not overwrite and target.exists(**self._call_kwargs()):
+            if not overwrite and not absent and target.exists(**self._call_kwargs()):
                 return False
             precondition = {} if overwrite else {"if_generation_match": 0}
             token = None
@@ -131,6 +132,8 @@ class GcsBulkOps:
     def _delete_statuses(self, bucket: str, names: list[str], *, timeout: float) -> list[int]:
         """One HTTP status per name, from one batch request."""
         bucket_ref = self.client.bucket(bucket)
+        if len(names) == 1:  # a batch of one is a plain DELETE with extra wrapping
+            return self._delete_each(bucket_ref, names, timeout=timeout)
         batch = self.client.batch(raise_exception=False)
         try:
             with batch:
@@ -154,5 +157,7 @@ class GcsBulkOps:
                 return _status(exc)
             return 204
 
+        if len(names) == 1:
+            return [delete(names[0])]
         with ThreadPoolExecutor(max_workers=min(8, len(names))) as pool:
             return list(pool.map(delete, names))

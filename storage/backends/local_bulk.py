@@ -55,10 +55,11 @@ class LocalBulkOps:
 
     def copy_object(
         self, *, bucket: str, name: str, dest_bucket: str, dest_name: str, overwrite: bool,
-        keepalive: Callable[[], None] | None = None,
+        keepalive: Callable[[], None] | None = None, absent: bool = False,
     ) -> bool:
         """Copy within the root; False (nothing written) when the destination
-        exists and `overwrite` is off."""
+        exists and `overwrite` is off (`absent` changes nothing: looking on
+        disk is cheap, and the final link is atomic anyway)."""
         source = self._object_path(bucket, name)
         target = self._object_path(dest_bucket, dest_name)
         missing = f"The object {name} does not exist in bucket {bucket}."
