@@ -70,7 +70,7 @@ class Worker:
 
 def job_threads(stack: Stack) -> int:
     """The runner's own concurrency, read from the code the worker runs."""
-    out = stack.app.manage("shell", "-c", "from storage import job_runner; print(getattr(job_runner, 'THREADS', 1))")
+    out = stack.app.manage("shell", "-c", "from storage.job_runner import THREADS; print(THREADS)")
     return int(out.stdout.strip().splitlines()[-1])
 
 
@@ -87,6 +87,16 @@ def _wait_finished(api: Api, path: str, worker: Worker, timeout: float = 600) ->
 
 
 def measure_jobs(stack: Stack, seed, load, results: dict, *, seconds: float, log=log) -> None:
+    """The jobs rows into results["jobs"]; a failure here is a note, not the end of the run."""
+    try:
+        _measure(stack, seed, load, results, seconds=seconds, log=log)
+    except (SetupError, RuntimeError, subprocess.SubprocessError, OSError) as exc:
+        detail = getattr(exc, "stderr", None) or str(exc)
+        results["jobs"] = {"error": detail[-1500:]}
+        log(f"  jobs: not measured: {detail[-1500:]}")
+
+
+def _measure(stack: Stack, seed, load, results: dict, *, seconds: float, log=log) -> None:
     api = Api(stack.app.url, seed.token)
     jobs_path = f"{seed.project_path}/storage/jobs"
     threads = job_threads(stack)

@@ -23,6 +23,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from bench import access_log
+from bench.jobs import measure_jobs, print_jobs
 from bench.loadgen import LoadGenerator
 from bench.stack import PASSWORD, Api, SetupError, Stack, seed_workspace, session_login, worker_rss_kib
 
@@ -94,6 +95,7 @@ def main() -> int:
             measure_endpoints(stack, seed, load, results)
             measure_storage_overhead(stack, seed, load, results)
             measure_scaling(stack, seed, load, results)
+            measure_jobs(stack, seed, load, results, seconds=SECONDS, log=log)
             results["access_log"] = access_log.measure(stack, seed, load, clients=CLIENTS, seconds=SECONDS, log=log)
         results["queries"] = measure_queries(stack)
         sampler.stop_event.set()
@@ -320,6 +322,7 @@ def print_report(results: dict) -> None:
         log(f"  {name:12} {one if one is not None else '—':>3} → {hundred if hundred is not None else '—':>3}  "
             f"{verdict}  (rows {entry.get('rows')}){'  ' + '; '.join(entry['problems']) if entry.get('problems') else ''}")
 
+    print_jobs(results, log=log)
     print_targets(results)
 
     memory = results.get("memory", {})
