@@ -5,6 +5,7 @@ where a request's time goes, without gunicorn, sockets or the load generator.
     PROFILE=workspaces N=300 ... -m bench.profile            # + cProfile, by cumulative time
     PROFILE=workspaces SORT=tottime ... -m bench.profile     # + cProfile, by own time
     ... -m bench.profile me dashboard                        # only these rows
+    ... -m bench.profile upload-url upload-url-nolog         # the access log's cost, in process
 
 The storage rows run against a fake-gcs-server started here, with the GCS
 backend and a throw-away key, as `make bench` runs them. The database named in
@@ -89,6 +90,7 @@ def main() -> int:
 
 
 def _run(which: list[str]) -> int:
+    from django.conf import settings
     from django.test import Client
 
     from accounts.tokens import token_pair_for_user
@@ -96,14 +98,19 @@ def _run(which: list[str]) -> int:
     user, workspace, project = _seed()
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token_pair_for_user(user)['access_token']}")
     project_path = f"/api/workspaces/{workspace.pk}/projects/{project.pk}"
+
+    def upload_url(log: bool = True):
+        settings.ACCESS_LOG_ENABLED = log  # a plain assignment: override_settings would cost more than the log
+        return client.post(f"{project_path}/storage/upload-url", content_type="application/json",
+                           data={"bucket": BUCKET, "object_name": f"{PREFIX}upload.txt", "content_type": "text/plain"})
+
     requests = {
         "me": lambda: client.get("/api/auth/me"),
         "workspaces": lambda: client.get("/api/workspaces"),
         "projects": lambda: client.get(f"/api/workspaces/{workspace.pk}/projects"),
         "dashboard": lambda: client.get(f"{project_path}/dashboard"),
-        "upload-url": lambda: client.post(
-            f"{project_path}/storage/upload-url", content_type="application/json",
-            data={"bucket": BUCKET, "object_name": f"{PREFIX}upload.txt", "content_type": "text/plain"}),
+        "upload-url": upload_url,
+        "upload-url-nolog": lambda: upload_url(log=False),  # ACCESS_LOG_ENABLED=false
         "objects": lambda: client.get(f"{project_path}/storage/objects",
                                       {"bucket": BUCKET, "prefix": PREFIX, "page_size": 100}),
     }

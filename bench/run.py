@@ -281,7 +281,8 @@ def print_report(results: dict) -> None:
     if access.get("ratio"):
         log(f"\nupload-url with the access log: {access['upload_url_per_s_with_log']}/s vs "
             f"{access['upload_url_per_s_without_log']}/s without = {access['ratio']}× ({cfg['clients']} clients, "
-            f"two gunicorn servers on one stack, req/s per run {access['runs']}, {access['errors']} errors)")
+            f"two fresh gunicorn servers on one stack, req/s per run {access['runs']}, {access['errors']} errors, "
+            f"{access['worker_restarts']} worker restarts)")
     elif access:
         log(f"\nupload-url with the access log: not measured ({access.get('error')})")
     log("\nstorage overhead (omX ÷ the same call made directly with google-cloud-storage)")
