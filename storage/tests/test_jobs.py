@@ -239,3 +239,47 @@ def test_sync_delete_objects_uses_batches_within_one_deadline(world):
         world.backend.upload_bytes(bucket=world.bucket, name=name, data=b"", content_type="text/plain")
     deleted, not_found = world.backend.delete_objects(bucket=world.bucket, names=[*many, "data/many/none"])
     assert deleted == many and not_found == ["data/many/none"]
+
+
+def test_a_move_of_several_batches_counts_and_logs_each_object_once(world):
+    """Copies run several at a time; each object is moved, counted and logged once."""
+    many = [f"data/many/{i // 40}/{i:03d}.txt" for i in range(130)]
+    for name in many:
+        world.backend.upload_bytes(bucket=world.bucket, name=name, data=name.encode(), content_type="text/plain")
+    sources = list(world.backend.iter_names(bucket=world.bucket, prefix="data/many/"))
+    job = run(start(world, kind="move", bucket=world.bucket, sources=["data/many/"],
+                    destination={"prefix": "data/moved/"}))
+    assert (job.done, job.skipped, job.failed) == (len(sources), 0, 0)
+    assert names(world, prefix="data/many/") == []
+    moved = [n for n in names(world, prefix="data/moved/") if not n.endswith("/")]
+    assert moved == sorted(n.replace("data/many/", "data/moved/many/") for n in many)
+    assert world.backend.read_head(bucket=world.bucket, name="data/moved/many/3/129.txt", max_bytes=100) == \
+        b"data/many/3/129.txt"
+    logged = list(AccessLogEntry.objects.filter(action="delete").values_list("object_name", flat=True))
+    assert sorted(logged) == sorted(sources)
+
+
+@pytest.mark.parametrize("same", [True, False])
+def test_a_redone_copy_that_lost_its_hash_is_compared_by_content(world, same):
+    """A worker killed between writing a copy and its metadata leaves the copy
+    without a hash: the next worker compares bytes, finishes the move when
+    they match and skips it when they do not."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    name, target = "data/b.txt", "data/d/b.txt"
+    job = start(world, kind="move", bucket=world.bucket, sources=[name], destination={"prefix": "data/d/"})
+    data = name.encode() if same else b"X" * len(name)
+    world.backend.upload_bytes(bucket=world.bucket, name=target, data=data, content_type="text/plain")
+    if world.backend.name == "local":
+        world.backend._meta_path(world.bucket, target).unlink()  # the crash: no metadata, so no hash
+        assert world.backend.get_object(bucket=world.bucket, name=target).md5_hash is None
+    StorageJob.objects.filter(pk=job.pk).update(
+        state="running", lease_token="dead", heartbeat_at=timezone.now() - timedelta(hours=1),
+        total=1, pending=[name], cursor={"source": 0, "after": name})
+    job.refresh_from_db()
+    job = run(job)
+    assert (job.done, job.skipped) == ((1, 0) if same else (0, 1))
+    assert (name in names(world)) is not same
+    assert world.backend.read_head(bucket=world.bucket, name=target, max_bytes=100) == data
