@@ -16,41 +16,35 @@ from __future__ import annotations
 
 import logging
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
 
 import google.auth
 import google.auth.transport.requests
 import requests
-from django.conf import settings
 from google.api_core import exceptions as api_exceptions
 from google.auth import exceptions as auth_exceptions
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import storage
 from google.cloud.storage.retry import DEFAULT_RETRY
-from google.oauth2 import service_account
 
 from storage.backends.base import (
     BucketInfo,
     FolderInfo,
     Listing,
     ObjectInfo,
-    SignedURL,
     StorageBadRequest,
     StorageError,
     StorageNotFound,
     StoragePermissionDenied,
     StorageUnavailable,
-    content_disposition,
     folder_name,
-    validate_disposition,
     validate_page_size,
 )
 from storage.backends.gcs_bulk import GcsBulkOps
 from storage.backends.gcs_items import object_info_from_item
 from storage.backends.gcs_search import GcsSearchOps
+from storage.backends.gcs_signing import GcsSigningOps
 from storage.validation import bucket_name_validate
 
 logger = logging.getLogger("omx.storage")
@@ -61,7 +55,6 @@ _FOLDER_CONTENT_TYPE = "application/x-directory"
 # Signing without a private key goes through the IAM signBlob API, whose
 # google-cloud-storage helper takes no timeout: it runs here so the caller can
 # stop waiting after the usual deadline.
-_iam_signer = ThreadPoolExecutor(max_workers=4, thread_name_prefix="omx-gcs-sign")
 
 _UNAVAILABLE_ERRORS = (
     api_exceptions.RetryError,
@@ -85,7 +78,7 @@ def _endpoint(host: str) -> str:
     return host if "://" in host else f"http://{host}"
 
 
-class GcsBackend(GcsBulkOps, GcsSearchOps):
+class GcsBackend(GcsBulkOps, GcsSearchOps, GcsSigningOps):
     """The storage interface on GCS; operations on many objects (listing a
     tree, copies, batched deletes) come from GcsBulkOps, name search from
     GcsSearchOps."""
@@ -170,17 +163,6 @@ class GcsBackend(GcsBulkOps, GcsSearchOps):
         return storage.Client(
             project=self.project_id or detected_project, credentials=credentials
         )
-
-    def _signer(self):
-        """Credentials that sign URLs: the key file, else the ambient credentials."""
-        if self._signing_credentials is None:
-            with self._lock:
-                if self._signing_credentials is None:
-                    if self._credentials is not None:
-                        self._signing_credentials = self._credentials
-                    else:
-                        self._signing_credentials = self._load_credentials()[0]
-        return self._signing_credentials
 
     @contextmanager
     def _translate(self, *, permission: str, resource: str, missing: str):
@@ -351,101 +333,6 @@ class GcsBackend(GcsBulkOps, GcsSearchOps):
             except api_exceptions.RequestRangeNotSatisfiable:
                 return b""  # a zero-byte object has no first byte to range over
 
-    def sign_upload(
-        self, *, bucket: str, name: str, content_type: str, ttl: int | None = None,
-        if_absent: bool = False, max_bytes: int | None = None,
-    ) -> SignedURL:
-        if not content_type:
-            raise StorageBadRequest("An upload needs a content type.")
-        ttl = int(ttl or settings.GCS_UPLOAD_URL_TTL_SECONDS)
-        expires_at = _now() + timedelta(seconds=ttl)
-        # Signed headers the client must send as they are: generation 0 means
-        # "only if no such object exists"; the range caps the body's size.
-        extra = {}
-        if if_absent:
-            extra["x-goog-if-generation-match"] = "0"
-        if max_bytes is not None:
-            extra["x-goog-content-length-range"] = f"0,{int(max_bytes)}"
-        url = self._sign(bucket=bucket, name=name, method="PUT", ttl=ttl, content_type=content_type,
-                         headers=extra or None)
-        return SignedURL(
-            url=url, method="PUT", headers={"Content-Type": content_type, **extra}, expires_at=expires_at
-        )
-
-    def sign_download(
-        self, *, bucket: str, name: str, disposition: str | None = None, ttl: int | None = None
-    ) -> SignedURL:
-        validate_disposition(disposition)
-        ttl = int(ttl or settings.GCS_SIGNED_URL_TTL_SECONDS)
-        expires_at = _now() + timedelta(seconds=ttl)
-        url = self._sign(
-            bucket=bucket,
-            name=name,
-            method="GET",
-            ttl=ttl,
-            response_disposition=content_disposition(disposition, name) if disposition else None,
-        )
-        return SignedURL(url=url, method="GET", headers={}, expires_at=expires_at)
-
-    @property
-    def signs_locally(self) -> bool:
-        """Whether signing is local crypto (a key file) or a network call (IAM)."""
-        return isinstance(self._signer(), service_account.Credentials)
-
-    def _sign(self, *, bucket: str, name: str, method: str, ttl: int, **options) -> str:
-        with self._translate(
-            permission="iam.serviceAccounts.signBlob",
-            resource="its own service account (grant it roles/iam.serviceAccountTokenCreator)",
-            missing="The service account used to sign URLs does not exist.",
-        ):
-            blob = self.client.bucket(bucket).blob(name)
-            options = {
-                "version": "v4",
-                "expiration": timedelta(seconds=ttl),
-                "method": method,
-                "api_access_endpoint": self.emulator_endpoint,
-                **{k: v for k, v in options.items() if v is not None},
-            }
-            credentials = self._signer()
-            if isinstance(credentials, service_account.Credentials):
-                return blob.generate_signed_url(credentials=credentials, **options)
-            # No private key here (Cloud Run, GKE Workload Identity, ...): sign
-            # through IAM signBlob with the attached service account's token.
-            future = _iam_signer.submit(self._sign_with_iam, blob, credentials, options)
-            try:
-                return future.result(timeout=2 * self.timeout)
-            except FutureTimeout as exc:
-                future.cancel()
-                raise StorageUnavailable(
-                    "Signing the URL through the IAM API timed out. Try again in a moment."
-                ) from exc
-
-    def _sign_with_iam(self, blob, credentials, options: dict) -> str:
-        with self._signing_lock:
-            if not credentials.valid:
-                credentials.refresh(google.auth.transport.requests.Request())
-            token = credentials.token
-            email = getattr(credentials, "service_account_email", None)
-        if not email or "@" not in email:
-            raise StorageError(
-                "These Google credentials cannot sign URLs: use a service account "
-                "(GCS_CREDENTIALS_PATH or an attached service account).",
-                code="storage_unconfigured",
-            )
-        try:
-            return blob.generate_signed_url(
-                service_account_email=email, access_token=token, **options
-            )
-        except auth_exceptions.TransportError as exc:
-            if "403" in str(exc) or "PERMISSION_DENIED" in str(exc):
-                logger.error("the service account %s lacks iam.serviceAccounts.signBlob on itself "
-                             "(grant it roles/iam.serviceAccountTokenCreator)", email)
-                raise StoragePermissionDenied(
-                    "The service account cannot sign URLs: it needs iam.serviceAccounts.signBlob "
-                    "(roles/iam.serviceAccountTokenCreator) on itself."
-                ) from exc
-            raise
-
     def create_folder(self, *, bucket: str, prefix: str) -> None:
         if not prefix.endswith("/"):
             raise StorageBadRequest("A folder prefix ends with '/'.")
@@ -469,10 +356,6 @@ class GcsBackend(GcsBulkOps, GcsSearchOps):
             self.client.bucket(bucket).blob(name).upload_from_string(
                 data, content_type=content_type, **self._call_kwargs()
             )
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
 
 
 def _object_info(blob) -> ObjectInfo:
