@@ -262,7 +262,10 @@ class AccessLogEntry(models.Model):
 
     # Sequential id: rows are never exposed by id, and it orders rows of one instant.
     id = models.BigAutoField(primary_key=True)
-    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
+    # No single-column indexes on project and share: the composite indexes
+    # below lead with them. Each index is work on every row written, and this
+    # table takes a row per signed URL.
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+", db_index=False)
     at = models.DateTimeField(default=timezone.now)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -271,7 +274,8 @@ class AccessLogEntry(models.Model):
     action = models.CharField(max_length=16, choices=Action.choices)
     bucket = models.CharField(max_length=222)
     object_name = models.CharField(max_length=1024)
-    share = models.ForeignKey(Share, null=True, blank=True, on_delete=models.SET_NULL, related_name="accesses")
+    share = models.ForeignKey(Share, null=True, blank=True, on_delete=models.SET_NULL, related_name="accesses",
+                              db_index=False)
     client_ip = models.GenericIPAddressField(null=True, blank=True)
 
     class Meta:
