@@ -4,6 +4,7 @@ the docs would make to another site (and which the docs' CSP refuses). omX
 serves the bundle with that logo swapped for an empty inline image."""
 
 import functools
+import re
 from pathlib import Path
 
 import drf_spectacular_sidecar
@@ -12,14 +13,15 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 from drf_spectacular.views import SpectacularRedocView
 
-REMOTE_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"
+# The logo's address in the bundle, as a pattern (the page must not load it).
+REMOTE_LOGO = re.compile(r"https://cdn\.redoc\.ly/redoc/logo-mini\.svg")
 BLANK_LOGO = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg'/%3E"
 _BUNDLE = Path(drf_spectacular_sidecar.__file__).parent / "static/drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js"
 
 
 @functools.cache
 def _offline_bundle() -> bytes:
-    return _BUNDLE.read_text(encoding="utf-8").replace(REMOTE_LOGO, BLANK_LOGO).encode()
+    return REMOTE_LOGO.sub(BLANK_LOGO, _BUNDLE.read_text(encoding="utf-8")).encode()
 
 
 @require_GET
