@@ -23,6 +23,9 @@ def _isolated_cache_and_storage(settings, tmp_path):
     # WhiteNoise indexes every static file (thousands, with Swagger UI's) each
     # time a test client builds its middleware; look files up lazily instead.
     settings.WHITENOISE_AUTOREFRESH = True
+    # ... from the apps' static folders, as in development: a fresh clone has
+    # no collected STATIC_ROOT.
+    settings.WHITENOISE_USE_FINDERS = True
     settings.STORAGE_LOCAL_ROOT = tmp_path / "storage"
     settings.STORAGE_BACKEND = "local"
     yield
