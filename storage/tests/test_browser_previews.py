@@ -193,6 +193,11 @@ def test_150_uploads_land_in_the_listing_and_the_tray_folds(live_server, team, p
             return !!hit && link.contains(hit);
         }""", locator.element_handle())
 
+    # The listing's last refresh (at most one a second while uploads ran) may
+    # still replace the rows: let it land before pointing at them.
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(1200)
+    page.wait_for_load_state("networkidle")
     for n in (0, 12, 98):
         row = item(page, f"incoming/file-{n:03}.txt")
         row.scroll_into_view_if_needed()
