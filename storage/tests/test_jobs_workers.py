@@ -40,10 +40,15 @@ def _worker(name: str, env: dict, log: Path) -> subprocess.Popen:
         )
 
 
-def _other_sessions() -> int:
+WORKER_APP = "omx-test-db-worker"
+
+
+def _worker_sessions() -> int:
+    """The workers' own sessions (they connect as WORKER_APP): other tests'
+    live servers may keep sessions of their own open meanwhile."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pid FROM pg_stat_activity "
-                       "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND application_name = %s", [WORKER_APP])
         return len(cursor.fetchall())
 
 
@@ -77,7 +82,7 @@ def test_a_job_survives_its_worker_being_killed(postgres, settings, tmp_path, ma
     StorageConnection.objects.create(project=project, bucket_name=bucket, prefix="data/")
 
     db = connection.settings_dict
-    env = {**os.environ, "STORAGE_BACKEND": "local", "STORAGE_LOCAL_ROOT": str(root),
+    env = {**os.environ, "PGAPPNAME": WORKER_APP, "STORAGE_BACKEND": "local", "STORAGE_LOCAL_ROOT": str(root),
            "STORAGE_JOB_LEASE_SECONDS": str(LEASE),
            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"}
     workers = {name: _worker(name, env, tmp_path / f"{name}.log") for name in ("w1", "w2")}
@@ -111,7 +116,7 @@ def test_a_job_survives_its_worker_being_killed(postgres, settings, tmp_path, ma
                     process.kill()
                     process.wait(10)
         # PostgreSQL ends a killed client's session on its own time: generous on a busy machine.
-        _wait(lambda: not _other_sessions(), 60, "the workers' database sessions to close")
+        _wait(lambda: not _worker_sessions(), 60, "the workers' database sessions to close")
     logs = "\n".join((tmp_path / f"{n}.log").read_text()[-2000:] for n in workers)
     assert job.state == "succeeded", (job.errors, logs)
     placeholders = 1 + N // 100  # on disk every directory is a folder: src/ and each src/NN/
