@@ -131,6 +131,16 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # One hot partial only: the Files page's rows (templates/storage/rows.jinja,
+        # rendered by `{% file_rows %}`), where the Django template language
+        # cost most of the page; everything else is a Django template.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "NAME": "jinja2",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "omx.jinja.environment"},
+    },
 ]
 
 # --- Database ---------------------------------------------------------------

@@ -2,11 +2,15 @@
 search, filter, view, sort), resolved through the storage selectors, and the URLs
 that change one part of it."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.urls import reverse
+
+from omx.ids import as_uuid
 
 from storage import selectors
 from storage.problems import page_problem, problem
@@ -35,6 +39,7 @@ class Browse:
     sort: str = "name"
     dir: str = "asc"
     problem: dict | None = None
+    links: list | None = None  # the bucket's links (selectors.bucket_links), read with `connections`
 
     @property
     def bucket(self) -> str:
@@ -61,6 +66,22 @@ class Browse:
         query = urlencode(params, safe="/")
         return f"{self.base}?{query}" if query else self.base
 
+    def url_each(self, key: str, **changes) -> Callable[[str], str]:
+        """`lambda value: self.url(**changes, **{key: value})`, with the rest of
+        the query encoded once: a page of rows asks for one URL per row."""
+        items = list(self.params(**changes, **{key: "-"}).items())
+        at = next(i for i, (k, _) in enumerate(items) if k == key)
+        before, after = urlencode(items[:at], safe="/"), urlencode(items[at + 1:], safe="/")
+        head = f"{self.base}?{before}&{key}=" if before else f"{self.base}?{key}="
+        tail = f"&{after}" if after else ""
+
+        def url(value: str) -> str:
+            if not value or (key == "prefix" and value == self.root):
+                return self.url(**changes, **{key: value})
+            return f"{head}{quote_plus(value, safe='/')}{tail}"
+
+        return url
+
 
 NOT_LINKED = problem("No such bucket link", "This bucket is not (or no longer) linked to the project.", 404)
 
@@ -69,7 +90,7 @@ def browse(project, params) -> Browse:
     """The state `params` (a QueryDict) ask for; what cannot be shown is the
     state's `problem`, never an exception."""
     base = reverse("storage:browser", kwargs=project_kwargs(project))
-    connections = list(selectors.connection_list(project=project))
+    connections = selectors.connection_objects(project=project)
     state = Browse(
         base=base, connections=connections,
         q=params.get("q", "")[:1024],
@@ -88,7 +109,9 @@ def browse(project, params) -> Browse:
 def _locate(project, state: Browse, *, prefix, bucket, cid) -> None:
     connections = state.connections
     if cid:
-        connection = selectors.connection_get(project=project, connection_id=cid)
+        connection = next((c for c in connections if c.pk == as_uuid(cid)), None)
+        if connection is None:
+            raise Http404("No such connection.")
     elif bucket:
         candidates = [c for c in connections if c.bucket_name == bucket]
         if not candidates:
@@ -101,8 +124,10 @@ def _locate(project, state: Browse, *, prefix, bucket, cid) -> None:
         return
     state.connection = connection
     state.prefix = connection.prefix
+    state.links = selectors.bucket_links(connections=connections, bucket=connection.bucket_name)
     resolved = selectors.prefix_resolve(
-        project=project, bucket=connection.bucket_name, prefix=connection.prefix if prefix is None else prefix
+        project=project, bucket=connection.bucket_name, prefix=connection.prefix if prefix is None else prefix,
+        links=state.links,
     )
     if not is_within(resolved, connection.prefix):
         # Inside another link of the same bucket: show it under that one.

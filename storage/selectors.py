@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import BooleanField, Exists, F, OuterRef, Value
 from django.db.models.lookups import StartsWith
 from django.http import Http404
@@ -111,6 +112,24 @@ def connection_rows(*, project) -> list[dict]:
     return _connection_rows[grants_required()].rows(project_id=project.pk, workspace_id=project.workspace_id)
 
 
+_CONNECTION_COLUMNS = tuple(f.attname for f in StorageConnection._meta.concrete_fields)
+_connection_objects = _compiled_links((*_CONNECTION_COLUMNS, "granted"), by_bucket=False)
+
+
+def connection_objects(*, project) -> list[StorageConnection]:
+    """connection_list as a list, read with SQL compiled once per database
+    connection (the Files page reads it on every request); `created_by` is
+    not loaded."""
+    objects = []
+    for row in _connection_objects[grants_required()].rows(project_id=project.pk,
+                                                           workspace_id=project.workspace_id):
+        connection = StorageConnection.from_db(DEFAULT_DB_ALIAS, _CONNECTION_COLUMNS,
+                                               [row[name] for name in _CONNECTION_COLUMNS])
+        connection.granted = row["granted"]
+        objects.append(connection)
+    return objects
+
+
 def connection_get(*, project, connection_id) -> StorageConnection:
     try:
         return connection_list(project=project).get(pk=connection_id)
@@ -139,6 +158,16 @@ def _links(*, project, bucket: str) -> list[Link]:
     return links
 
 
+def bucket_links(*, connections: list[StorageConnection], bucket: str) -> list[Link]:
+    """_links from the project's connections already read in this request
+    (connection_objects), instead of a query of its own."""
+    links = [Link(c.prefix, c.granted, c.pk, c.last_checked_at, c.last_error)
+             for c in connections if c.bucket_name == bucket]
+    if not links:
+        raise PermissionDenied(NOT_LINKED)
+    return links
+
+
 def _contain(name: str, links: list[Link]) -> None:
     """403 unless `name` lies inside a link, and that link inside a grant."""
     inside = [link.granted for link in links if is_within(name, link.prefix)]
@@ -148,13 +177,14 @@ def _contain(name: str, links: list[Link]) -> None:
         raise BucketNotGranted()
 
 
-def prefix_resolve(*, project, bucket: str, prefix: str | None) -> str:
+def prefix_resolve(*, project, bucket: str, prefix: str | None, links: list[Link] | None = None) -> str:
     """The prefix to list: validated, normalised and inside a linked prefix.
 
     Omitted, it is the linked prefix when the bucket has exactly one
-    connection; `""` means the bucket root.
+    connection; `""` means the bucket root. `links`: bucket_links of this
+    request, when the caller has them.
     """
-    return _resolve(_links(project=project, bucket=bucket), prefix)
+    return _resolve(links if links is not None else _links(project=project, bucket=bucket), prefix)
 
 
 def _resolve(links: list[Link], prefix: str | None) -> str:
@@ -178,9 +208,10 @@ def names_check(*, project, bucket: str, names: list[str], field: str = "object_
 
 def objects_list(
     *, project, bucket: str, prefix: str | None, page_token: str | None = None,
-    page_size: int = 100, starts_with: str = "",
+    page_size: int = 100, starts_with: str = "", links: list[Link] | None = None,
 ) -> tuple[str, Listing]:
-    links = _links(project=project, bucket=bucket)
+    if links is None:
+        links = _links(project=project, bucket=bucket)
     prefix = _resolve(links, prefix)
     if starts_with:
         object_name_validate(prefix + starts_with, field="starts_with")
