@@ -33,6 +33,7 @@ _SAMPLES = {
     "UUIDField": (uuid.UUID(int=0x5EED_0001), uuid.UUID(int=0x5EED_0002)),
     "DateTimeField": (datetime(2001, 2, 3, 4, 5, 6, 7, tzinfo=UTC), datetime(2002, 3, 4, 5, 6, 7, 8, tzinfo=UTC)),
     "CharField": ("omx-sample-one", "omx-sample-two"),
+    "SlugField": ("omx-sample-one", "omx-sample-two"),
 }
 
 

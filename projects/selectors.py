@@ -61,31 +61,9 @@ def project_rows_for_user(*, user, workspace_id) -> PageRows:
         count=lambda: project_list(workspace=workspace_id).count())
 
 
-def _get(user, need, counts=True, **lookup) -> Project:
-    if user is None or not user.is_authenticated:
-        raise Http404("No such project.")
-    # The caller's role comes from the membership row joined through the
-    # workspace: no row for an outsider.
-    projects = Project.objects.filter(workspace__memberships__user=user).annotate(
-        role=F("workspace__memberships__role"))
-    if counts:
-        projects = _with_connection_count(projects.select_related("workspace", "created_by")).annotate(
-            member_count=count_subquery(Membership.objects.all(), outer="workspace_id"),
-            has_invitations=Exists(pending_invitations().filter(workspace=OuterRef("workspace_id"))),
-        )
-    else:
-        projects = projects.select_related("workspace")
-    project = projects.filter(**lookup).first()
-    if project is None or project.role is None:
-        raise Http404("No such project.")
-    if not role_at_least(project.role, need):
-        raise PermissionDenied(f"This needs the {need} role or higher in the workspace.")
-    project.workspace.role = project.role
-    return project
-
-
-def _lookup(counts: bool):
-    """_get's queryset for an id lookup, as rows: the project's and its
+def _lookup(counts: bool, keys: tuple[str, str]):
+    """_get's queryset for one shape of lookup (`keys`: the workspace's and the
+    project's lookup, by id or by slug), as rows: the project's and its
     workspace's (and creator's) columns side by side."""
     from accounts.models import User
     from workspaces.models import Invitation, Workspace
@@ -94,8 +72,9 @@ def _lookup(counts: bool):
     names = [f.attname for f in Project._meta.concrete_fields]
     names += [f"{name}__{f.attname}" for name, model in related.items() for f in model._meta.concrete_fields]
     extra = ["role", *(["connection_count", "member_count", "has_invitations"] if counts else [])]
+    workspace_key, project_key = keys
 
-    def build(user_id, workspace_id, project_id, now=None):
+    def build(user_id, workspace, project, now=None):
         projects = Project.objects.filter(workspace__memberships__user=user_id).annotate(
             role=F("workspace__memberships__role"))
         if counts:
@@ -103,15 +82,18 @@ def _lookup(counts: bool):
                 member_count=count_subquery(Membership.objects.all(), outer="workspace_id"),
                 has_invitations=Exists(pending_invitations(now=now).filter(workspace=OuterRef("workspace_id"))),
             )
-        return projects.filter(pk=project_id, workspace_id=workspace_id).values(*names, *extra)
+        return projects.filter(**{project_key: project, workspace_key: workspace}).values(*names, *extra)
 
     # With the counts, "now" (invitations still pending) is a parameter like the ids.
     clock = {"now": Invitation._meta.get_field("expires_at")} if counts else {}
+    fields = {"workspace_id": Project._meta.pk, "workspace__slug": Workspace._meta.get_field("slug"),
+              "pk": Project._meta.pk, "slug": Project._meta.get_field("slug")}
     return CompiledQuery(build, user_id=Membership._meta.get_field("user").target_field,
-                         workspace_id=Project._meta.pk, project_id=Project._meta.pk, **clock), related
+                         workspace=fields[workspace_key], project=fields[project_key], **clock), related
 
 
 _LOOKUPS = {}
+BY_IDS = ("workspace_id", "pk")
 
 
 def _model_from_row(model, row: dict, prefix: str = ""):
@@ -119,15 +101,15 @@ def _model_from_row(model, row: dict, prefix: str = ""):
     return model.from_db(DEFAULT_DB_ALIAS, names, [row[prefix + name] for name in names])
 
 
-def _get_by_ids(user, need, counts, workspace_id, project_id) -> Project:
-    """_get for the API's id lookups, its SQL compiled once per connection."""
+def _get_compiled(user, need, counts, keys, workspace, project) -> Project:
+    """_get for a lookup by id or slug, its SQL compiled once per connection."""
     if user is None or not user.is_authenticated:
         raise Http404("No such project.")
-    if counts not in _LOOKUPS:
-        _LOOKUPS[counts] = _lookup(counts)
-    compiled, related = _LOOKUPS[counts]
+    if (counts, keys) not in _LOOKUPS:
+        _LOOKUPS[counts, keys] = _lookup(counts, keys)
+    compiled, related = _LOOKUPS[counts, keys]
     clock = {"now": timezone.now()} if counts else {}
-    rows = compiled.rows(user_id=user.pk, workspace_id=workspace_id, project_id=project_id, **clock)
+    rows = compiled.rows(user_id=user.pk, workspace=workspace, project=project, **clock)
     if not rows or rows[0]["role"] is None:
         raise Http404("No such project.")
     row = rows[0]
@@ -155,17 +137,17 @@ def project_get_for_user(*, user, workspace_id, project_id, need=Role.VIEWER, co
     workspace_id, project_id = as_uuid(workspace_id), as_uuid(project_id)
     if workspace_id is None or project_id is None:
         raise Http404("No such project.")
-    return _get_by_ids(user, need, counts, workspace_id, project_id)
+    return _get_compiled(user, need, counts, BY_IDS, workspace_id, project_id)
 
 
-def project_get_by_slugs_for_user(*, user, workspace_ref, project_slug, need=Role.VIEWER) -> Project:
-    """For page URLs: the workspace's slug (or id) and the project's slug (or id)."""
-    lookup = {}
-    workspace_id = as_uuid(workspace_ref)
-    lookup.update({"workspace_id": workspace_id} if workspace_id else {"workspace__slug": str(workspace_ref)})
-    project_id = as_uuid(project_slug)
-    lookup.update({"pk": project_id} if project_id else {"slug": str(project_slug)})
-    return _get(user, need, **lookup)
+def project_get_by_slugs_for_user(*, user, workspace_ref, project_slug, need=Role.VIEWER,
+                                  counts: bool = True) -> Project:
+    """For page URLs: the workspace's slug (or id) and the project's slug (or
+    id). `counts=False` as for project_get_for_user."""
+    workspace_id, project_id = as_uuid(workspace_ref), as_uuid(project_slug)
+    keys = ("workspace_id" if workspace_id else "workspace__slug", "pk" if project_id else "slug")
+    return _get_compiled(user, need, counts, keys, workspace_id or str(workspace_ref),
+                         project_id or str(project_slug))
 
 
 # --- Dashboard -----------------------------------------------------------------

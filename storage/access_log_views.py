@@ -44,7 +44,7 @@ class AccessLogFilter(forms.Form):
 
 def _project_and_filter(request, workspace, project):
     project = project_get_by_slugs_for_user(user=request.user, workspace_ref=workspace, project_slug=project,
-                                           need=Role.ADMIN)
+                                           need=Role.ADMIN, counts=False)
     return project, AccessLogFilter(request.GET or None, workspace=project.workspace)
 
 

@@ -20,7 +20,8 @@ def folder_stats(request, workspace, project):
     """GET: the folder's last count (polled while it runs). POST: count it again."""
     if request.method not in ("GET", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
-    project = project_get_by_slugs_for_user(user=request.user, workspace_ref=workspace, project_slug=project)
+    project = project_get_by_slugs_for_user(user=request.user, workspace_ref=workspace, project_slug=project,
+                                           counts=False)
     params = request.POST if request.method == "POST" else request.GET
     state = browse(project, params)
     context = stats_context(project, state, state.prefix, None)

@@ -74,7 +74,7 @@ def page_login_required(view):
 
 def _project(request, workspace, project, need=Role.VIEWER):
     return project_get_by_slugs_for_user(
-        user=request.user, workspace_ref=workspace, project_slug=project, need=need
+        user=request.user, workspace_ref=workspace, project_slug=project, need=need, counts=False
     )
 
 
