@@ -42,3 +42,31 @@ def test_rfc3339_timestamps(text, expected):
 def test_rfc3339_refuses_other_forms_like_the_library(text):
     with pytest.raises(ValueError):
         rfc3339(text)
+
+
+def test_a_listing_asks_only_for_the_fields_it_reads(gcs_storage):
+    """Listings ask GCS for a partial response (LISTING_FIELDS); what they
+    read of each object must all be in it, and the request must name it."""
+    import re
+    from urllib.parse import parse_qs, urlsplit
+
+    from storage.backends.gcs import LISTING_FIELDS
+    from storage.backends.gcs_items import object_info_from_item
+
+    backend, bucket = gcs_storage
+    backend.upload_bytes(bucket=bucket, name="in/a.txt", data=b"plain", content_type="text/plain")
+    seen = []
+    session = backend.client._http
+    session.hooks["response"].append(lambda response, *args, **kwargs: seen.append(response.url))
+    try:
+        listing = backend.list_level(bucket=bucket, prefix="in/", page_size=100)
+    finally:
+        session.hooks["response"].pop()
+    listed = [parse_qs(urlsplit(url).query) for url in seen if "/o?" in url or url.endswith("/o")]
+    assert listed and all(query.get("fields") == [LISTING_FIELDS] for query in listed)
+
+    full = session.get(f"{backend.client._connection.API_BASE_URL}/storage/v1/b/{bucket}/o",
+                       params={"prefix": "in/", "delimiter": "/"}).json()["items"][0]
+    wanted = re.fullmatch(r"items\(([^)]*)\),.*", LISTING_FIELDS).group(1).split(",")
+    partial = {key: value for key, value in full.items() if key in wanted}
+    assert object_info_from_item(partial) == listing.objects[0] == backend.get_object(bucket=bucket, name="in/a.txt")
