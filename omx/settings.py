@@ -131,16 +131,6 @@ TEMPLATES = [
             ],
         },
     },
-    {
-        # One hot partial only: the Files page's rows (templates/storage/rows.jinja,
-        # rendered by `{% file_rows %}`), where the Django template language
-        # cost most of the page; everything else is a Django template.
-        "BACKEND": "django.template.backends.jinja2.Jinja2",
-        "NAME": "jinja2",
-        "DIRS": [BASE_DIR / "templates"],
-        "APP_DIRS": False,
-        "OPTIONS": {"environment": "omx.jinja.environment"},
-    },
 ]
 
 # --- Database ---------------------------------------------------------------
@@ -179,6 +169,11 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://omx")}
 # --- Auth -------------------------------------------------------------------
 
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "accounts.backends.SessionUserBackend",  # ModelBackend, its per-request user read compiled once
+    "django.contrib.auth.backends.ModelBackend",  # sessions that logged in before it named this one
+]
+SESSION_ENGINE = "accounts.sessions"  # database sessions, the per-request read compiled once
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

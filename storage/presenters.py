@@ -4,10 +4,11 @@ kinds (for icons and previews) and a file's details with its preview."""
 import codecs
 import mimetypes
 from datetime import timedelta
+from functools import cache
 from urllib.parse import quote_plus, urlencode
 
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dates import MONTHS_3
 from django.utils.timesince import timesince
 
@@ -92,8 +93,9 @@ def page_context(request, project, state: Browse, **extra) -> dict:
         for c in state.connections
     ]
     if context["is_admin"]:
-        context["grants_required"] = selectors.grants_required()
-        context["has_grants"] = context["grants_required"] and selectors.grant_list(workspace=project.workspace).exists()
+        required = context["grants_required"] = selectors.grants_required()
+        # Called by the template only where it says so (the sidebar, the empty state): not for a listing.
+        context["has_grants"] = cache(lambda: required and selectors.grant_list(workspace=project.workspace).exists())
     context["link_form"] = LinkBucketForm()
     context["folder_form"] = FolderForm()
     context.update(extra)
@@ -179,7 +181,7 @@ class RowText:
 
     def __init__(self):
         self.zone = timezone.get_current_timezone()
-        self.months = [str(MONTHS_3[month]).title() for month in range(1, 13)]
+        self.months = _month_abbreviations(translation.get_language())
 
     def size(self, size: int) -> str:
         sign = "-" if size < 0 else ""
@@ -201,6 +203,11 @@ class RowText:
             row["updated_label"] = (f"{local.day} {self.months[local.month - 1]} {local.year}, "
                                     f"{local.hour:02d}:{local.minute:02d}")
         return row
+
+
+@cache
+def _month_abbreviations(language: str | None) -> list[str]:
+    return [str(MONTHS_3[month]).title() for month in range(1, 13)]
 
 
 def _download_url(project, state: Browse):

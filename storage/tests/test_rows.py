@@ -1,10 +1,12 @@
 """The listing's rows are built once per page rather than per row through
-template filters and urlencode (bench/README.md): they must read exactly
-as those would."""
+template filters and urlencode, and laid out without a template engine
+(bench/README.md): they must read exactly as those would, and escape
+everything a bucket's names can carry."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from html.parser import HTMLParser
 from urllib.parse import urlencode
 
 import pytest
@@ -15,6 +17,7 @@ from django.utils import timezone
 
 from storage.browse import Browse
 from storage.presenters import RowText
+from storage.rows_html import rows_html
 
 
 class _Connection:
@@ -72,3 +75,76 @@ def test_url_each_with_no_other_parameter():
     state = Browse(base="/files/", connections=[])
     assert state.url_each("object")("a b") == "/files/?object=a+b" == state.url(object="a b")
     assert urlencode({"object": "a b"}) == "object=a+b"
+
+
+# --- The rows' HTML ---------------------------------------------------------------
+
+HOSTILE = ['a"b\'c<d>&e.txt', "<script>alert(1)</script>", "x\" onmouseover=\"alert(1)", "&amp; already.txt"]
+
+
+class _Parsed(HTMLParser):
+    """Elements as a browser's tokenizer sees them: (tag, attributes) and the text."""
+
+    def __init__(self, markup: str):
+        super().__init__(convert_charrefs=True)
+        self.elements, self.text = [], []
+        self.feed(markup)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append((tag, dict(attrs)))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def _rows(names, *, kind="file"):
+    text = RowText()
+    return [text.fill({
+        "kind": kind, "icon": "folder" if kind == "folder" else "text",
+        "name": f"in/{name}/" if kind == "folder" else f"in/{name}", "label": name,
+        "size": None if kind == "folder" else 12, "type": "Folder" if kind == "folder" else f"text/{name}",
+        "updated": None if kind == "folder" else datetime(2026, 1, 2, 3, 4, tzinfo=UTC),
+        "url": f"/files/?object=in/{name}", "details_url": f"/files/?d={name}", "download": f"/dl?n={name}",
+        "thumb": None if kind == "folder" else f"https://img/{name}", "folder": f"in/{name}/", "hidden": False,
+    }) for name in names]
+
+
+@pytest.mark.parametrize("view", ["list", "grid"])
+@pytest.mark.parametrize("search", ["", 'q"<>'])
+@pytest.mark.parametrize("can_write", [True, False])
+def test_rows_html_escapes_every_value(view, search, can_write):
+    rows = _rows(HOSTILE) + _rows(HOSTILE, kind="folder")
+    markup = rows_html(rows=rows, view=view, selected_name=f"in/{HOSTILE[0]}", search=search, can_write=can_write,
+                       more_url='/files/?page_token="<x>&y')
+    parsed = _Parsed(markup)
+    tags = [tag for tag, _ in parsed.elements]
+    assert "script" not in tags and not any("onmouseover" in attrs for _, attrs in parsed.elements)
+    items = [attrs for tag, attrs in parsed.elements if "data-name" in attrs]
+    assert [a["data-name"] for a in items] == [r["name"] for r in rows]
+    assert [a["data-label"] for a in items] == [r["label"] for r in rows]
+    assert [a["data-details-url"] for a in items] == [r["details_url"] for r in rows]
+    assert [a.get("tabindex") for a in items] == ["0"] + ["-1"] * (len(rows) - 1)
+    links = [attrs for tag, attrs in parsed.elements if attrs.get("class") == "fb-open"]
+    assert [a["href"] for a in links] == [r["url"] for r in rows]
+    picks = [attrs["value"] for tag, attrs in parsed.elements if attrs.get("class") == "fb-pick"]
+    assert picks == ([r["name"] for r in rows] if can_write else [])
+    more = [attrs for tag, attrs in parsed.elements if attrs.get("id") == "fb-more"]
+    assert [a["hx-get"] for a in more] == ['/files/?page_token="<x>&y']
+    shown = "".join(parsed.text)
+    for name in HOSTILE:
+        assert name in shown
+    if view == "list":
+        downloads = [attrs["href"] for tag, attrs in parsed.elements if attrs.get("class") == "fb-icon-button"]
+        assert downloads == [r["download"] for r in rows if r["kind"] == "file"]
+        for name in HOSTILE:
+            assert f"text/{name}" in shown
+    else:
+        images = [attrs["src"] for tag, attrs in parsed.elements if tag == "img"]
+        assert images == [r["thumb"] for r in rows if r["thumb"]]
+
+
+def test_rows_html_ends_a_search_without_more():
+    assert rows_html(rows=[], view="list", selected_name="", search="x", can_write=True, more_url=None) == \
+        '<tr class="fb-end" hidden></tr>'
+    assert rows_html(rows=[], view="grid", selected_name="", search="", can_write=True, more_url=None) == ""
