@@ -68,7 +68,7 @@ def signup(request):
         except services.SignupClosed as exc:
             form.add_error(None, exc.detail)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
             messages.success(request, "Welcome to omX! Create a workspace to get started.")
             return redirect_htmx(request, _next_url(request))
     return _render_form(request, "accounts/signup.html", form)

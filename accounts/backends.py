@@ -1,0 +1,27 @@
+"""Django's ModelBackend, with the user lookup of every session request run
+as SQL compiled once per database connection (omx.sqlcache)."""
+
+from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import ValidationError
+from django.db import DEFAULT_DB_ALIAS
+
+from accounts.models import User
+from omx.sqlcache import CompiledQuery
+
+_COLUMNS = tuple(f.attname for f in User._meta.concrete_fields)
+_user_rows = CompiledQuery(lambda user_id: User.objects.filter(pk=user_id).values(*_COLUMNS), user_id=User._meta.pk)
+
+
+class SessionUserBackend(ModelBackend):
+    """Logs in like ModelBackend (email and password); `get_user`, which runs
+    on every request of a logged-in session, reads the row with compiled SQL."""
+
+    def get_user(self, user_id):
+        try:
+            rows = _user_rows.rows(user_id=user_id)
+        except (ValidationError, ValueError, TypeError):  # not a user id at all (a tampered or foreign session)
+            return None
+        if not rows:
+            return None
+        user = User.from_db(DEFAULT_DB_ALIAS, _COLUMNS, [rows[0][name] for name in _COLUMNS])
+        return user if self.user_can_authenticate(user) else None
