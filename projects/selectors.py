@@ -45,20 +45,37 @@ PROJECT_FIELDS = ("id", "workspace_id", "name", "slug", "description", "created_
                   "connection_count", "created_by_id", "created_by__email", "created_by__full_name",
                   "created_by__date_joined")
 
+# The caller's membership is a condition of the page's own query: rows come
+# back only for a member, and only an empty page needs the separate check.
 _project_rows_sql = CompiledQuery(
-    lambda workspace_id: project_list(workspace=workspace_id).values(*PROJECT_FIELDS).annotate(
-        **{TOTAL: Window(Count("*"))}),
+    lambda workspace_id, user_id: project_list(workspace=workspace_id).filter(
+        Exists(Membership.objects.filter(workspace=OuterRef("workspace_id"), user=user_id))
+    ).values(*PROJECT_FIELDS).annotate(**{TOTAL: Window(Count("*"))}),
     workspace_id=Project._meta.get_field("workspace").target_field,
+    user_id=Membership._meta.get_field("user").target_field,
 )
 
 
 def project_rows_for_user(*, user, workspace_id) -> PageRows:
     """The workspace's projects as rows of PROJECT_FIELDS, a page at a time,
-    after the caller's access to the workspace is checked."""
-    workspace_id = workspace_role_check(user=user, workspace_id=workspace_id)
-    return PageRows(
-        page=lambda offset, limit: _project_rows_sql.rows(workspace_id=workspace_id, offset=offset, limit=limit),
-        count=lambda: project_list(workspace=workspace_id).count())
+    for a member of the workspace (an outsider's request is a 404, like
+    workspace_role_check's). A page with rows proves the membership in the
+    same query; an empty one checks it apart."""
+    workspace_id = as_uuid(workspace_id)
+    if workspace_id is None or user is None or not user.is_authenticated:
+        raise Http404("No such workspace.")
+
+    def page(offset, limit):
+        rows = _project_rows_sql.rows(workspace_id=workspace_id, user_id=user.pk, offset=offset, limit=limit)
+        if not rows:
+            workspace_role_check(user=user, workspace_id=workspace_id)
+        return rows
+
+    def count():
+        workspace_role_check(user=user, workspace_id=workspace_id)
+        return project_list(workspace=workspace_id).count()
+
+    return PageRows(page=page, count=count)
 
 
 def _lookup(counts: bool, keys: tuple[str, str]):

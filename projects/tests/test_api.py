@@ -45,6 +45,18 @@ def test_list_is_paginated(role_world, client_as):
     assert client.get(base(role_world) + "/").status_code == 200
 
 
+def test_list_access_with_and_without_projects(role_world, client_as):
+    """The page's own query proves membership; an empty page checks it apart."""
+    outsider, viewer = client_as(role_world, "outsider"), client_as(role_world, "viewer")
+    assert outsider.get(base(role_world)).status_code == 404
+    assert outsider.get(base(role_world) + "?page=9").status_code == 404
+    assert viewer.get(base(role_world) + "?page=9").status_code == 404  # past the end: DRF's invalid page
+    Project.objects.filter(workspace=role_world.workspace).delete()
+    assert outsider.get(base(role_world)).status_code == 404
+    body = viewer.get(base(role_world)).json()
+    assert (body["count"], body["results"]) == (0, [])
+
+
 def test_patch_and_delete(role_world, client_as):
     url = f"{base(role_world)}/{role_world.project.pk}"
     member = client_as(role_world, "member")
