@@ -21,6 +21,7 @@ from __future__ import annotations
 import http.client
 import itertools
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -158,6 +159,22 @@ class GcsSignWorker:
 WORKERS = {"http": HttpWorker, "gcs_list": GcsListWorker, "gcs_sign": GcsSignWorker}
 
 
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def machine_cpu() -> tuple[float, float] | None:
+    """(CPU seconds the machine spent working, seconds stolen by the host) so
+    far, from /proc/stat: every process counts (app, database, emulator and
+    this load generator), time other tenants of the host took does not."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = [int(v) for v in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
+    return (user + nice + system + irq + softirq) / _TICK, steal / _TICK
+
+
 def run_job(job: dict) -> dict:
     clients = int(job.get("clients", 16))
     seconds = float(job.get("seconds", 5))
@@ -194,10 +211,12 @@ def run_job(job: dict) -> dict:
     window["end"] = time.monotonic() + 3600
     started.wait()
     t_start = time.monotonic()
+    cpu_start = machine_cpu()
     window["end"] = t_start + seconds
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - t_start
+    cpu_end = machine_cpu()
     for worker in workers:
         worker.close()
 
@@ -215,6 +234,10 @@ def run_job(job: dict) -> dict:
         "reconnects": sum(w.reconnects for w in workers),
         "clients": clients,
     }
+    if cpu_start and cpu_end:
+        busy, steal = (cpu_end[0] - cpu_start[0]), (cpu_end[1] - cpu_start[1])
+        result.update({"cpu_busy_s": round(busy, 2), "cpu_steal_s": round(steal, 2),
+                       "cpu_ms_per_request": round(busy * 1000 / len(samples), 3) if samples else None})
     if len(by_name) > 1:
         result["by_name"] = {name: summarize(values) for name, values in sorted(by_name.items())}
     return result

@@ -298,7 +298,7 @@ def print_report(results: dict) -> None:
         f"load from a separate process, {cfg['clients']} keep-alive clients, {cfg['seconds_per_row']:g}s per row")
     log("")
     header = (f"{'request':42} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} {'cost ×floor':>11} "
-              f"{'paired (range)':>20}")
+              f"{'paired (range)':>20} {'CPU ms':>7} {'CPU ×floor':>10}")
     log(header)
     log("-" * len(header))
     for name, row in rows.items():
@@ -307,11 +307,17 @@ def print_report(results: dict) -> None:
         cost = _ratio(floor.get("rps"), row.get("rps")) if not name.startswith("direct") else None
         paired = paired_cost(row)
         paired_text = f"{paired[0]:.2f}× ({paired[1]:.2f}–{paired[2]:.2f})" if paired else ""
+        cpu = row.get("cpu_ms_per_request")
+        cpu_cost = _ratio(cpu, floor.get("cpu_ms_per_request")) if not name.startswith("direct") else None
         log(f"{name:42} {_fmt(row['rps']):>8} {_fmt(row['p50_ms'], 2):>8} {_fmt(row['p99_ms'], 2):>8} "
-            f"{row['errors']:>6} {(_fmt(cost, 2) + '×') if cost else '':>11} {paired_text:>20}")
+            f"{row['errors']:>6} {(_fmt(cost, 2) + '×') if cost else '':>11} {paired_text:>20} "
+            f"{_fmt(cpu, 1):>7} {(_fmt(cpu_cost, 2) + '×') if cpu_cost else '':>10}")
     log("(cost ×floor = the floor's req/s ÷ this row's req/s: how many /api/auth/me one such request costs;\n"
         f" paired = the median of the same over {PAIRED_ROUNDS} bursts of {PAIRED_SECONDS:g}s, each right after "
-        "a floor burst, with the lowest and highest: the figure the targets read)")
+        "a floor burst, with the lowest and highest: the figure the targets read;\n"
+        " CPU ms = the whole machine's CPU time (app, database, emulator, load generator; not time stolen by the "
+        "host) per request over the row's main run, and its ratio to the floor's: a saturated machine's "
+        "throughput ratio, the least disturbed by other tenants)")
     probe = results.get("browser_probe")
     if probe:
         log(f"(files page {probe['page']['bytes']:,} bytes, HTMX fragment {probe['fragment']['bytes']:,} bytes, "

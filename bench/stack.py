@@ -90,6 +90,10 @@ class Stack:
             "GCS_CREDENTIALS_PATH": str(self.key_path),
             "GCS_PROJECT_ID": GCS_PROJECT,
             "LOG_LEVEL": "WARNING",
+            # No worker recycling: a replaced worker spends about a second of CPU
+            # starting, inside whichever row happens to be running (and a
+            # worker's memory after the run then counts every request it served).
+            "GUNICORN_MAX_REQUESTS": "0",
             **self.extra_env,
         }
 
