@@ -11,7 +11,6 @@ from django.http import Http404
 from django.urls import reverse
 
 from omx.ids import as_uuid
-
 from storage import selectors
 from storage.problems import page_problem, problem
 from storage.rules import SORTS, VIEWS

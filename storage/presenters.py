@@ -175,7 +175,7 @@ class RowText:
     """A row's size and time as the page shows them: what Django's
     `filesizeformat` and `date:"j M Y, H:i"` filters write, with the time zone
     and month names looked up once per page rather than three times per row
-    (together they were a fifth of a page of 100 rows; bench/README.md)."""
+    (they were a sixth of a page of 100 rows; bench/README.md)."""
 
     UNITS = ((1 << 50, "PB"), (1 << 40, "TB"), (1 << 30, "GB"), (1 << 20, "MB"), (1 << 10, "KB"))
 
