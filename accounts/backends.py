@@ -3,13 +3,12 @@ as SQL compiled once per database connection (omx.sqlcache)."""
 
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import ValidationError
-from django.db import DEFAULT_DB_ALIAS
 
 from accounts.models import User
-from omx.sqlcache import CompiledQuery
+from omx.sqlcache import CompiledQuery, columns, model_from_row
 
-_COLUMNS = tuple(f.attname for f in User._meta.concrete_fields)
-_user_rows = CompiledQuery(lambda user_id: User.objects.filter(pk=user_id).values(*_COLUMNS), user_id=User._meta.pk)
+_user_rows = CompiledQuery(lambda user_id: User.objects.filter(pk=user_id).values(*columns(User)),
+                           user_id=User._meta.pk)
 
 
 class SessionUserBackend(ModelBackend):
@@ -23,5 +22,5 @@ class SessionUserBackend(ModelBackend):
             return None
         if not rows:
             return None
-        user = User.from_db(DEFAULT_DB_ALIAS, _COLUMNS, [rows[0][name] for name in _COLUMNS])
+        user = model_from_row(User, rows[0])
         return user if self.user_can_authenticate(user) else None

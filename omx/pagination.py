@@ -70,7 +70,8 @@ class CountedPage:
 class PageRows:
     """A list the paginator reads a page at a time: `page(offset, limit)`
     returns that page's rows (dicts), each with the whole list's size under
-    TOTAL; `count()` answers when a page holds no rows."""
+    TOTAL; `count()` answers when a page holds no rows, and is only ever
+    called after `page` (CountedPage.count), so a check `page` makes covers it."""
 
     def __init__(self, page, count):
         self.page, self.count = page, count

@@ -104,6 +104,20 @@ class CompiledQuery:
         return self.build(**values).count()
 
 
+def columns(model) -> tuple[str, ...]:
+    """The model's concrete columns by attname: what `.values()` names for
+    model_from_row."""
+    return tuple(f.attname for f in model._meta.concrete_fields)
+
+
+def model_from_row(model, row: dict, prefix: str = ""):
+    """A model instance from a `.values()` row holding its columns (under
+    `prefix`, e.g. "workspace__" for a related row), as a queryset would
+    have loaded it."""
+    names = columns(model)
+    return model.from_db(DEFAULT_DB_ALIAS, names, [row[prefix + name] for name in names])
+
+
 class PreparedInsert:
     """One row of `model` written with a plain INSERT whose SQL is built once
     per database connection. Model.save() resolves the model's fields, sends

@@ -2,14 +2,13 @@
 once, through the caller's membership in the project's workspace."""
 
 from django.core.exceptions import PermissionDenied
-from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Count, Exists, F, OuterRef, Window
 from django.http import Http404
 from django.utils import timezone
 
 from omx.ids import as_uuid
 from omx.pagination import TOTAL, PageRows
-from omx.sqlcache import CompiledQuery
+from omx.sqlcache import CompiledQuery, columns, model_from_row
 from projects.models import Project
 from storage.selectors import connection_count_subquery, connection_list, connection_rows  # the one way up: see ARCHITECTURE.md
 from workspaces.models import Membership, Role, role_at_least
@@ -71,11 +70,8 @@ def project_rows_for_user(*, user, workspace_id) -> PageRows:
             workspace_role_check(user=user, workspace_id=workspace_id)
         return rows
 
-    def count():
-        workspace_role_check(user=user, workspace_id=workspace_id)
-        return project_list(workspace=workspace_id).count()
-
-    return PageRows(page=page, count=count)
+    # PageRows' count runs only after a page came back empty, which checked.
+    return PageRows(page=page, count=lambda: project_list(workspace=workspace_id).count())
 
 
 def _lookup(counts: bool, keys: tuple[str, str]):
@@ -86,8 +82,7 @@ def _lookup(counts: bool, keys: tuple[str, str]):
     from workspaces.models import Invitation, Workspace
 
     related = {"workspace": Workspace, **({"created_by": User} if counts else {})}
-    names = [f.attname for f in Project._meta.concrete_fields]
-    names += [f"{name}__{f.attname}" for name, model in related.items() for f in model._meta.concrete_fields]
+    names = [*columns(Project), *(f"{name}__{column}" for name, model in related.items() for column in columns(model))]
     extra = ["role", *(["connection_count", "member_count", "has_invitations"] if counts else [])]
     workspace_key, project_key = keys
 
@@ -113,11 +108,6 @@ _LOOKUPS = {}
 BY_IDS = ("workspace_id", "pk")
 
 
-def _model_from_row(model, row: dict, prefix: str = ""):
-    names = [f.attname for f in model._meta.concrete_fields]
-    return model.from_db(DEFAULT_DB_ALIAS, names, [row[prefix + name] for name in names])
-
-
 def _get_compiled(user, need, counts, keys, workspace, project) -> Project:
     """_get for a lookup by id or slug, its SQL compiled once per connection."""
     if user is None or not user.is_authenticated:
@@ -132,11 +122,11 @@ def _get_compiled(user, need, counts, keys, workspace, project) -> Project:
     row = rows[0]
     if not role_at_least(row["role"], need):
         raise PermissionDenied(f"This needs the {need} role or higher in the workspace.")
-    project = _model_from_row(Project, row)
+    project = model_from_row(Project, row)
     project.role = row["role"]
     for name, model in related.items():
         if row[f"{name}__id"] is not None:
-            setattr(project, name, _model_from_row(model, row, f"{name}__"))
+            setattr(project, name, model_from_row(model, row, f"{name}__"))
         elif name == "created_by":
             project.created_by = None
     if counts:

@@ -12,13 +12,12 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DEFAULT_DB_ALIAS
 from django.db.models import BooleanField, Exists, F, OuterRef, Value
 from django.db.models.lookups import StartsWith
 from django.http import Http404
 
 from omx.exceptions import Forbidden
-from omx.sqlcache import CompiledQuery
+from omx.sqlcache import CompiledQuery, columns, model_from_row
 from storage.backends import BucketInfo, Listing, ObjectInfo, bucket_name_validate, get_backend
 from storage.deadline import map_within_deadline
 from storage.health import health_recorded
@@ -112,8 +111,7 @@ def connection_rows(*, project) -> list[dict]:
     return _connection_rows[grants_required()].rows(project_id=project.pk, workspace_id=project.workspace_id)
 
 
-_CONNECTION_COLUMNS = tuple(f.attname for f in StorageConnection._meta.concrete_fields)
-_connection_objects = _compiled_links((*_CONNECTION_COLUMNS, "granted"), by_bucket=False)
+_connection_objects = _compiled_links((*columns(StorageConnection), "granted"), by_bucket=False)
 
 
 def connection_objects(*, project) -> list[StorageConnection]:
@@ -123,8 +121,7 @@ def connection_objects(*, project) -> list[StorageConnection]:
     objects = []
     for row in _connection_objects[grants_required()].rows(project_id=project.pk,
                                                            workspace_id=project.workspace_id):
-        connection = StorageConnection.from_db(DEFAULT_DB_ALIAS, _CONNECTION_COLUMNS,
-                                               [row[name] for name in _CONNECTION_COLUMNS])
+        connection = model_from_row(StorageConnection, row)
         connection.granted = row["granted"]
         objects.append(connection)
     return objects
