@@ -8,9 +8,9 @@ from urllib.parse import quote_plus, urlencode
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.urls import reverse
 
 from omx.ids import as_uuid
+from omx.routing import reverse
 from storage import selectors
 from storage.problems import page_problem, problem
 from storage.rules import SORTS, VIEWS

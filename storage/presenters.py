@@ -7,12 +7,12 @@ from datetime import timedelta
 from functools import cache
 from urllib.parse import quote_plus, urlencode
 
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dates import MONTHS_3
 from django.utils.timesince import timesince
 
 from omx.net import client_ip
+from omx.routing import reverse
 from storage import selectors, services
 from storage.backends.base import basename, folder_name
 from storage.browse import Browse, crumbs, project_kwargs

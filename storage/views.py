@@ -17,7 +17,6 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
-from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, push_url, replace_url, trigger_client_event
@@ -25,6 +24,7 @@ from django_htmx.http import HttpResponseClientRedirect, push_url, replace_url, 
 from omx.forms import add_service_errors
 from omx.htmx import render_page
 from omx.net import client_ip
+from omx.routing import reverse
 from projects.selectors import project_get_by_slugs_for_user
 from storage import job_services, selectors, services
 from storage.backends import StorageError
