@@ -134,6 +134,7 @@ TEMPLATES = [
         },
     },
 ]
+FORM_RENDERER = "omx.forms.FormRenderer"
 
 # --- Database ---------------------------------------------------------------
 
