@@ -95,7 +95,10 @@ def page_context(request, project, state: Browse, **extra) -> dict:
     if context["is_admin"]:
         required = context["grants_required"] = selectors.grants_required()
         # Called by the template only where it says so (the sidebar, the empty state): not for a listing.
-        context["has_grants"] = cache(lambda: required and selectors.grant_list(workspace=project.workspace).exists())
+        # A granted link answers it without a query.
+        context["has_grants"] = cache(lambda: required and (
+            any(c.granted for c in state.connections)
+            or selectors.grant_list(workspace=project.workspace).exists()))
     context["link_form"] = LinkBucketForm()
     context["folder_form"] = FolderForm()
     context.update(extra)

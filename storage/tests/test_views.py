@@ -7,6 +7,8 @@ from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from storage.backends import get_backend, uri
@@ -540,6 +542,16 @@ def test_without_grants_the_dialog_says_whom_to_ask(linked, client):
     assert f"manage.py grants add {linked.workspace.slug} BUCKET" in page
     assert 'name="bucket_name"' not in page  # no text box that can only fail
     assert "not granted" in page  # the existing link is marked
+
+
+def test_a_granted_link_answers_whether_grants_exist(linked, client):
+    as_(client, linked, "admin")
+    client.get(linked.url)  # warm: health bookkeeping
+    with CaptureQueriesContext(connection) as ctx:
+        page = text(client.get(linked.url))
+    assert 'name="bucket_name"' in page and "No bucket is granted" not in page
+    grant_checks = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith('SELECT 1 AS "a" FROM "storage_bucketgrant"')]
+    assert grant_checks == []
 
 
 def test_members_cannot_link_unlink_or_list_buckets(linked, client):
