@@ -45,10 +45,14 @@ def _reverse(viewname: str, args: tuple, kwargs: tuple, current_app, urlconf, sc
 def reverse(viewname, urlconf=None, args=None, kwargs=None, current_app=None) -> str:
     """django.urls.reverse, remembered: same arguments, same answer (and the
     same NoReverseMatch, which is not remembered)."""
-    args = tuple(args or ())
-    kwargs = tuple(sorted((kwargs or {}).items()))
-    if (type(viewname) is not str or not all(type(value) in _KEYABLE for value in args)
-            or not all(type(value) in _KEYABLE for _, value in kwargs)):
+    args = tuple(args) if args else ()
+    kwargs = tuple(sorted(kwargs.items())) if kwargs else ()
+    keyable = type(viewname) is str
+    for value in args:
+        keyable = keyable and type(value) in _KEYABLE
+    for _, value in kwargs:
+        keyable = keyable and type(value) in _KEYABLE
+    if not keyable:
         return django_reverse(viewname, urlconf=urlconf, args=args, kwargs=dict(kwargs), current_app=current_app)
     return _reverse(viewname, args, kwargs, current_app, urlconf or get_urlconf(), get_script_prefix(),
                     get_language())
