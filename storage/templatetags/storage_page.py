@@ -6,6 +6,8 @@ parts the modules use once rows are scrolled in, sorted or selected, and
 `{% file_rows %}` the listing's rows.
 """
 
+from functools import lru_cache
+
 from django import template
 from django.conf import settings
 from django.utils.html import json_script
@@ -51,10 +53,17 @@ def storage_scheme() -> str:
 
 @register.simple_tag
 def browser_rules():
-    rules = page_rules(scheme=backend_class().scheme)
+    return _rules_script(backend_class().scheme, settings.SHARE_MAX_DAYS)
+
+
+@lru_cache(maxsize=8)
+def _rules_script(scheme: str, share_max_days: int) -> str:
+    """The rules as a <script> element: the same for every page of a
+    configuration, so written once."""
+    rules = page_rules(scheme=scheme)
     rules["status"] = [list(part) for part in STATUS_PARTS]
     # The share dialog's bounds: the same limits the share API enforces.
-    rules["share_max_days"] = settings.SHARE_MAX_DAYS
+    rules["share_max_days"] = share_max_days
     rules["share_max_uses"] = SHARE_MAX_USES
     return json_script(rules, "fb-rules")
 

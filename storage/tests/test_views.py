@@ -677,3 +677,13 @@ def test_viewers_get_no_checkboxes(linked, client, role, boxes):
     page = text(as_(client, linked, role).get(f"{linked.url}?c={linked.connection.pk}"))
     assert page.count('type="checkbox"') == boxes  # one per row and select all, for those who can act
     assert 'data-action="download-selected"' in page and 'data-action="copy-path"' in page
+
+
+def test_the_page_rules_follow_the_settings(settings):
+    from storage.templatetags.storage_page import browser_rules
+
+    settings.SHARE_MAX_DAYS = 30
+    first = browser_rules()
+    assert '"share_max_days": 30' in first and browser_rules() == first
+    settings.SHARE_MAX_DAYS = 3
+    assert '"share_max_days": 3,' in browser_rules()
