@@ -22,6 +22,7 @@ from contextlib import contextmanager
 import google.auth
 import google.auth.transport.requests
 import requests
+import urllib3
 from google.api_core import exceptions as api_exceptions
 from google.auth import exceptions as auth_exceptions
 from google.auth.credentials import AnonymousCredentials
@@ -43,6 +44,7 @@ from storage.backends.base import (
 )
 from storage.backends.gcs_bulk import GcsBulkOps
 from storage.backends.gcs_items import object_info_from_item
+from storage.backends.gcs_listing import ListingHttp
 from storage.backends.gcs_search import GcsSearchOps
 from storage.backends.gcs_signing import GcsSigningOps
 from storage.validation import bucket_name_validate
@@ -67,6 +69,7 @@ _UNAVAILABLE_ERRORS = (
     api_exceptions.BadGateway,
     requests.ConnectionError,
     requests.Timeout,
+    urllib3.exceptions.HTTPError,  # the listing's transport (gcs_listing)
     auth_exceptions.TransportError,
     ConnectionError,
     TimeoutError,
@@ -117,6 +120,7 @@ class GcsBackend(GcsBulkOps, GcsSearchOps, GcsSigningOps):
         )
         self._lock = threading.Lock()
         self._client: storage.Client | None = None
+        self._listing_http: ListingHttp | bool | None = None  # False: list through the library
         self._credentials = None  # what the client authenticates with (not in emulator mode)
         self._signing_credentials = None
         self._signing_lock = threading.Lock()
@@ -204,11 +208,37 @@ class GcsBackend(GcsBulkOps, GcsSearchOps, GcsSigningOps):
     def _call_kwargs(self) -> dict:
         return {"timeout": self.timeout, "retry": self.retry}
 
+    @property
+    def listing_http(self) -> ListingHttp | None:
+        """The lean transport for listing pages (gcs_listing), or None where
+        only the library's own transport will do."""
+        if self._listing_http is None:
+            client = self.client
+            with self._lock:
+                if self._listing_http is None:
+                    self._listing_http = ListingHttp(client) if ListingHttp.usable(client) else False
+        return self._listing_http or None
+
     def _list_page(self, *, bucket: str, prefix: str, page_token: str | None, page_size: int):
         """One page: its objects' JSON resources (a Blob built for each, and
         its dates parsed, cost more than the HTTP call), prefixes, next token.
         Only the fields a listing shows are asked for: a full resource is
         about 800 bytes an object, these are about 150."""
+        http = self.listing_http
+        if http is None:
+            return self._list_page_via_library(bucket=bucket, prefix=prefix, page_token=page_token,
+                                               page_size=page_size)
+        # The query list_blobs sends for these arguments.
+        params = {"projection": "noAcl", "delimiter": "/", "maxResults": page_size, "fields": LISTING_FIELDS}
+        if prefix:
+            params["prefix"] = prefix
+        if page_token:
+            params["pageToken"] = page_token
+        url = http.url(bucket=bucket, params=params)
+        page = self.retry(http.get)(url, timeout=self.timeout)
+        return list(page.get("items", ())), list(page.get("prefixes", ())), page.get("nextPageToken")
+
+    def _list_page_via_library(self, *, bucket: str, prefix: str, page_token: str | None, page_size: int):
         iterator = self.client.list_blobs(
             self.client.bucket(bucket),
             prefix=prefix or None,

@@ -56,15 +56,17 @@ def test_a_listing_asks_only_for_the_fields_it_reads(gcs_storage):
     backend, bucket = gcs_storage
     backend.upload_bytes(bucket=bucket, name="in/a.txt", data=b"plain", content_type="text/plain")
     seen = []
-    session = backend.client._http
-    session.hooks["response"].append(lambda response, *args, **kwargs: seen.append(response.url))
+    pool = backend.listing_http._http.http  # the listing's urllib3 pool: every request it sends is seen
+    send = pool.urlopen
+    pool.urlopen = lambda method, url, *args, **kwargs: seen.append(url) or send(method, url, *args, **kwargs)
     try:
         listing = backend.list_level(bucket=bucket, prefix="in/", page_size=100)
     finally:
-        session.hooks["response"].pop()
+        del pool.urlopen
     listed = [parse_qs(urlsplit(url).query) for url in seen if "/o?" in url or url.endswith("/o")]
     assert listed and all(query.get("fields") == [LISTING_FIELDS] for query in listed)
 
+    session = backend.client._http
     full = session.get(f"{backend.client._connection.API_BASE_URL}/storage/v1/b/{bucket}/o",
                        params={"prefix": "in/", "delimiter": "/"}).json()["items"][0]
     wanted = re.fullmatch(r"items\(([^)]*)\),.*", LISTING_FIELDS).group(1).split(",")
