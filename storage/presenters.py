@@ -5,7 +5,7 @@ import codecs
 import mimetypes
 from datetime import timedelta
 from functools import cache
-from urllib.parse import quote_plus, urlencode
+from urllib.parse import urlencode
 
 from django.utils import timezone, translation
 from django.utils.dates import MONTHS_3
@@ -15,7 +15,7 @@ from omx.net import client_ip
 from omx.routing import reverse
 from storage import selectors, services
 from storage.backends.base import basename, folder_name
-from storage.browse import Browse, crumbs, project_kwargs
+from storage.browse import Browse, crumbs, project_kwargs, quote_value
 from storage.forms import FolderForm, LinkBucketForm
 from storage.models import FolderStats
 from storage.problems import page_problem
@@ -216,7 +216,7 @@ def _month_abbreviations(language: str | None) -> list[str]:
 def _download_url(project, state: Browse):
     """`name -> the page's download URL for it`, the fixed part built once."""
     head = f"{reverse('storage:download', kwargs=project_kwargs(project))}?{urlencode({'c': state.connection.pk})}"
-    return lambda name: f"{head}&name={quote_plus(name)}"
+    return lambda name: f"{head}&name={quote_value(name)}"
 
 
 def _rows(request, project, state: Browse, listing) -> list[dict]:

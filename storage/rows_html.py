@@ -33,12 +33,12 @@ def rows_html(*, rows, view: str, selected_name: str, search: str, can_write: bo
     return "\n".join(parts)
 
 
-def _item_attributes(row: dict, selected: bool, search: bool, name: str, label: str) -> str:
+def _item_attributes(row: dict, selected: bool, search: bool, name: str, label: str, url: str) -> str:
     return (f'tabindex="{"0" if selected else "-1"}"{" hidden" if row["hidden"] else ""}'
             f'{" data-result" if search else ""}\n'
             f'    data-kind="{row["kind"]}" data-name="{name}" data-label="{label}"\n'
             f'    data-size="{row["size_attr"]}" data-modified="{row["updated_iso"]}" '
-            f'data-details-url="{escape(row["details_url"])}"')
+            f'data-details-url="{url if row["details_url"] is row["url"] else escape(row["details_url"])}"')
 
 
 def _pick(name: str, label: str, selected: bool) -> str:
@@ -57,7 +57,7 @@ def _table_row(row: dict, selected: bool, search: bool, can_write: bool) -> str:
     size_title = "" if row["size"] is None else f' title="{row["size"]} bytes"'
     return (
         f'<tr class="fb-item{" is-selected" if selected else ""}" '
-        f'{_item_attributes(row, selected, search, name, label)}>\n'
+        f'{_item_attributes(row, selected, search, name, label, url)}>\n'
         + (f'<td class="fb-check">{_pick(name, label, selected)}</td>' if can_write else "")
         + f'<td class="fb-col-name">\n<a class="fb-open" {_open_attributes(url, row, search)}'
         + (f' title="Open {folder} with {label} selected"' if search else "")
@@ -86,7 +86,7 @@ def _tile(row: dict, selected: bool, search: bool, can_write: bool) -> str:
         meta = "Folder" if row["kind"] == "folder" else row["size_label"]
     return (
         f'<li class="fb-item fb-tile{" is-selected" if selected else ""}" '
-        f'{_item_attributes(row, selected, search, name, label)}>\n'
+        f'{_item_attributes(row, selected, search, name, label, url)}>\n'
         + (_pick(name, label, selected) if can_write else "")
         + f'\n<a class="fb-open" {_open_attributes(url, row, search)}>\n'
           f'<span class="fb-thumb"><svg class="fb-big-icon icon-{icon}" aria-hidden="true"><use href="#i-{icon}"/></svg>'

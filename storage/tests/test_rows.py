@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from html.parser import HTMLParser
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 import pytest
 from django.http import QueryDict
@@ -15,7 +15,7 @@ from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
-from storage.browse import Browse
+from storage.browse import Browse, quote_value
 from storage.presenters import RowText
 from storage.rows_html import rows_html
 
@@ -148,3 +148,11 @@ def test_rows_html_ends_a_search_without_more():
     assert rows_html(rows=[], view="list", selected_name="", search="x", can_write=True, more_url=None) == \
         '<tr class="fb-end" hidden></tr>'
     assert rows_html(rows=[], view="grid", selected_name="", search="", can_write=True, more_url=None) == ""
+
+
+@pytest.mark.parametrize("safe", ["", "/"])
+def test_quote_value_is_quote_plus(safe):
+    names = ["", "plain.txt", "a/b/c.txt", "a b.txt", "ü/ñ.txt", "x+y=z?&#.txt", "%41", "~-_.", "tab\there",
+             "a//b", "/", "line\nbreak", "emoji 😀/", "quote\"'<>"]
+    for name in names:
+        assert quote_value(name, safe=safe) == quote_plus(name, safe=safe), name
