@@ -75,6 +75,17 @@ document.addEventListener("click", (event) => {
 document.addEventListener("dblclick", onDoubleClick);
 document.addEventListener("keydown", onKeydown);
 
+// Opening "New folder" or "Link a bucket" puts the cursor in its first field,
+// so a person types the name straight away. (toggle does not bubble: caught
+// on its way down.)
+document.addEventListener("toggle", (event) => {
+  const box = event.target;
+  if (box instanceof HTMLDetailsElement && box.open && box.matches("#fb-newfolder, .fb-linker")) {
+    const field = box.querySelector("input:not([type=hidden])");
+    if (field) field.focus();
+  }
+}, true);
+
 document.addEventListener("change", (event) => {
   const target = event.target;
   if (target.id === "fb-select-all") {
