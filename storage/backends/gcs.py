@@ -44,7 +44,7 @@ from storage.backends.base import (
 )
 from storage.backends.gcs_bulk import GcsBulkOps
 from storage.backends.gcs_items import object_info_from_item
-from storage.backends.gcs_listing import ListingHttp
+from storage.backends.gcs_listing import GcsListingOps, ListingHttp
 from storage.backends.gcs_search import GcsSearchOps
 from storage.backends.gcs_signing import GcsSigningOps
 from storage.validation import bucket_name_validate
@@ -53,8 +53,6 @@ logger = logging.getLogger("omx.storage")
 
 _SCOPES = ["https://www.googleapis.com/auth/cloud-platform"]
 _FOLDER_CONTENT_TYPE = "application/x-directory"
-# What a listing reads of each object (gcs_items.object_info_from_item): a partial response.
-LISTING_FIELDS = "items(name,size,contentType,updated,md5Hash),prefixes,nextPageToken"
 
 # Signing without a private key goes through the IAM signBlob API, whose
 # google-cloud-storage helper takes no timeout: it runs here so the caller can
@@ -83,7 +81,7 @@ def _endpoint(host: str) -> str:
     return host if "://" in host else f"http://{host}"
 
 
-class GcsBackend(GcsBulkOps, GcsSearchOps, GcsSigningOps):
+class GcsBackend(GcsListingOps, GcsBulkOps, GcsSearchOps, GcsSigningOps):
     """The storage interface on GCS; operations on many objects (listing a
     tree, copies, batched deletes) come from GcsBulkOps, name search from
     GcsSearchOps."""
@@ -207,51 +205,6 @@ class GcsBackend(GcsBulkOps, GcsSearchOps, GcsSigningOps):
 
     def _call_kwargs(self) -> dict:
         return {"timeout": self.timeout, "retry": self.retry}
-
-    @property
-    def listing_http(self) -> ListingHttp | None:
-        """The lean transport for listing pages (gcs_listing), or None where
-        only the library's own transport will do."""
-        if self._listing_http is None:
-            client = self.client
-            with self._lock:
-                if self._listing_http is None:
-                    self._listing_http = ListingHttp(client) if ListingHttp.usable(client) else False
-        return self._listing_http or None
-
-    def _list_page(self, *, bucket: str, prefix: str, page_token: str | None, page_size: int):
-        """One page: its objects' JSON resources (a Blob built for each, and
-        its dates parsed, cost more than the HTTP call), prefixes, next token.
-        Only the fields a listing shows are asked for: a full resource is
-        about 800 bytes an object, these are about 150."""
-        http = self.listing_http
-        if http is None:
-            return self._list_page_via_library(bucket=bucket, prefix=prefix, page_token=page_token,
-                                               page_size=page_size)
-        # The query list_blobs sends for these arguments.
-        params = {"projection": "noAcl", "delimiter": "/", "maxResults": page_size, "fields": LISTING_FIELDS}
-        if prefix:
-            params["prefix"] = prefix
-        if page_token:
-            params["pageToken"] = page_token
-        url = http.url(bucket=bucket, params=params)
-        page = self.retry(http.get)(url, timeout=self.timeout)
-        return list(page.get("items", ())), list(page.get("prefixes", ())), page.get("nextPageToken")
-
-    def _list_page_via_library(self, *, bucket: str, prefix: str, page_token: str | None, page_size: int):
-        iterator = self.client.list_blobs(
-            self.client.bucket(bucket),
-            prefix=prefix or None,
-            delimiter="/",
-            page_size=page_size,
-            page_token=page_token or None,
-            fields=LISTING_FIELDS,
-            **self._call_kwargs(),
-        )
-        page = next(iterator.pages, None)
-        if page is None:
-            return [], [], None
-        return list(page.raw_page.get("items", ())), list(page.prefixes), iterator.next_page_token
 
     # --- the interface ------------------------------------------------------
 

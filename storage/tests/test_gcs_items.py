@@ -50,7 +50,7 @@ def test_a_listing_asks_only_for_the_fields_it_reads(gcs_storage):
     import re
     from urllib.parse import parse_qs, urlsplit
 
-    from storage.backends.gcs import LISTING_FIELDS
+    from storage.backends.gcs_listing import LISTING_FIELDS
     from storage.backends.gcs_items import object_info_from_item
 
     backend, bucket = gcs_storage
