@@ -5,9 +5,10 @@ Django's `reverse` walks the resolver's candidates and converts and checks
 every argument on each call: 10 to 60 µs, and a Files page asks for about
 twenty URLs (bench/README.md). A URL depends only on the view name, its
 arguments, the current application, the URL configuration in force, the
-script prefix and the language (for translated routes), so the answer for each such combination is kept, in a bounded
-LRU per process. The `{% url %}` tag of every template goes through it too
-(`url_tag`, installed as a template builtin in settings).
+script prefix and the language (for translated routes), so the answer for
+each such combination is kept, in a bounded LRU per process. The `{% url %}`
+tag of every template goes through it too (`url_tag`, installed as a
+template builtin in settings).
 """
 
 from functools import lru_cache

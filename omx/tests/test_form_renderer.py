@@ -51,5 +51,6 @@ def test_forms_of_the_site_use_it():
         name = forms.CharField(max_length=20, widget=forms.TextInput(attrs={"autocomplete": "off"}))
 
     html = str(Form(data={"name": 'x"y'})["name"])
-    assert html == '<input type="text" name="name" value="x&quot;y" autocomplete="off" maxlength="20" required id="id_name">'
+    assert html == ('<input type="text" name="name" value="x&quot;y" autocomplete="off" maxlength="20" required '
+                    'id="id_name">')
     assert isinstance(Form().renderer, FormRenderer)
