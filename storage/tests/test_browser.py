@@ -230,3 +230,22 @@ def test_the_bucket_browser_like_a_person(live_server, team, page, browser, scre
         screenshot("viewer", target=viewer)
     finally:
         context.close()
+
+
+def test_on_a_phone_the_toolbar_keeps_to_three_rows(live_server, team, page, screenshot):
+    workspace, project, _, _ = team
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto(f"{live_server.url}/w/{workspace.slug}/p/{project.slug}/files/")
+    log_in(page, "olive@example.com")
+    item(page, "notes.txt").locator(".fb-col-size").click()  # selects the row
+    toolbar = page.locator(".fb-toolbar")
+    # Rename, Move to… and Share… show as icons, under the same names.
+    for name in ("Rename", "Move to…", "Share…"):
+        button = toolbar.get_by_role("button", name=name, exact=True)
+        expect(button).to_be_enabled()
+        assert button.bounding_box()["width"] < 40, name
+    tops = {round(box["y"]) for box in (control.bounding_box() for control in toolbar.locator(
+        ":scope > .button, :scope > details, :scope > .fb-file-actions, :scope > .fb-views").all()) if box}
+    assert len(tops) <= 3, sorted(tops)
+    screenshot("toolbar-narrow")
+    assert page.js_errors == []
