@@ -35,10 +35,14 @@ class ListingHttp:
     """GET a listing page as the storage client would, returning its JSON."""
 
     def __init__(self, client):
-        self._connection = client._connection
+        self._connection = connection = client._connection
         self._http = AuthorizedHttp(client._credentials, http=urllib3.PoolManager(
             maxsize=POOL_SIZE, ca_certs=os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
             or certifi.where()))
+        # The headers JSONConnection._make_request sends (AuthorizedHttp adds
+        # the token to a copy of them on each request).
+        self.headers = {**connection.extra_headers, "Accept-Encoding": "gzip",
+                        "X-Goog-API-Client": connection.user_agent, "User-Agent": connection.user_agent}
 
     @staticmethod
     def usable(client) -> bool:
@@ -53,10 +57,7 @@ class ListingHttp:
         return self._connection.build_api_url(path=f"/b/{bucket}/o", query_params=params)
 
     def get(self, url: str, *, timeout: float) -> dict:
-        # The headers JSONConnection._make_request sends.
-        headers = {**self._connection.extra_headers, "Accept-Encoding": "gzip",
-                   "X-Goog-API-Client": self._connection.user_agent, "User-Agent": self._connection.user_agent}
-        response = self._http.urlopen("GET", url, headers=headers, timeout=timeout, retries=False)
+        response = self._http.urlopen("GET", url, headers=self.headers, timeout=timeout, retries=False)
         if not 200 <= response.status < 300:
             raise api_exceptions.from_http_status(response.status, _error_message(response.data))
         return orjson.loads(response.data) if response.data else {}

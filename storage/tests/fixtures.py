@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -33,11 +34,27 @@ __all__ = [
     "fake_gcs",
     "gcs_key",
     "gcs_storage",
+    "listing_requests",
     "local_storage",
     "storage_backend",
     "signed_url_client",
     "unique_bucket_name",
 ]
+
+
+@contextmanager
+def listing_requests(backend):
+    """(url, headers) of each request the listing's urllib3 pool sends, while
+    inside: the requests still go to the emulator."""
+    pool, sent = backend.listing_http._http.http, []
+    send = pool.urlopen
+    pool.urlopen = lambda method, url, *args, **kwargs: sent.append((url, kwargs["headers"])) or send(
+        method, url, *args, **kwargs)
+    try:
+        yield sent
+    finally:
+        del pool.urlopen
+
 
 def unique_bucket_name() -> str:
     return f"omx-test-{uuid.uuid4().hex[:16]}"

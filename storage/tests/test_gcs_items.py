@@ -50,20 +50,15 @@ def test_a_listing_asks_only_for_the_fields_it_reads(gcs_storage):
     import re
     from urllib.parse import parse_qs, urlsplit
 
-    from storage.backends.gcs_listing import LISTING_FIELDS
     from storage.backends.gcs_items import object_info_from_item
+    from storage.backends.gcs_listing import LISTING_FIELDS
+    from storage.tests.fixtures import listing_requests
 
     backend, bucket = gcs_storage
     backend.upload_bytes(bucket=bucket, name="in/a.txt", data=b"plain", content_type="text/plain")
-    seen = []
-    pool = backend.listing_http._http.http  # the listing's urllib3 pool: every request it sends is seen
-    send = pool.urlopen
-    pool.urlopen = lambda method, url, *args, **kwargs: seen.append(url) or send(method, url, *args, **kwargs)
-    try:
+    with listing_requests(backend) as sent:
         listing = backend.list_level(bucket=bucket, prefix="in/", page_size=100)
-    finally:
-        del pool.urlopen
-    listed = [parse_qs(urlsplit(url).query) for url in seen if "/o?" in url or url.endswith("/o")]
+    listed = [parse_qs(urlsplit(url).query) for url, _ in sent if "/o?" in url or url.endswith("/o")]
     assert listed and all(query.get("fields") == [LISTING_FIELDS] for query in listed)
 
     session = backend.client._http

@@ -9,6 +9,7 @@ import pytest
 
 from storage.backends import StorageNotFound, get_backend, reset_backend
 from storage.backends.gcs_listing import ListingHttp
+from storage.tests.fixtures import listing_requests
 
 
 def _walk(list_page, bucket, prefix, page_size):
@@ -43,18 +44,12 @@ def test_a_missing_bucket_is_not_found(gcs_storage):
 
 def test_the_request_carries_the_librarys_headers(gcs_storage):
     backend, bucket = gcs_storage
-    pool = backend.listing_http._http.http
-    sent = []
-    send = pool.urlopen
-    pool.urlopen = lambda method, url, *args, **kwargs: sent.append(kwargs["headers"]) or send(method, url, *args,
-                                                                                               **kwargs)
-    try:
+    with listing_requests(backend) as sent:
         backend.list_level(bucket=bucket, prefix="")
-    finally:
-        del pool.urlopen
     connection = backend.client._connection
-    assert sent and sent[0]["User-Agent"] == connection.user_agent and "gcloud-python/" in connection.user_agent
-    assert sent[0]["X-Goog-API-Client"] == connection.user_agent and sent[0]["Accept-Encoding"] == "gzip"
+    headers = sent[0][1]
+    assert headers["User-Agent"] == connection.user_agent and "gcloud-python/" in connection.user_agent
+    assert headers["X-Goog-API-Client"] == connection.user_agent and headers["Accept-Encoding"] == "gzip"
 
 
 def test_a_proxy_in_the_environment_lists_through_the_library(gcs_storage, monkeypatch, fake_gcs):
