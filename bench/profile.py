@@ -7,6 +7,8 @@ where a request's time goes, without gunicorn, sockets or the load generator.
     ... -m bench.profile me dashboard                        # only these rows
     ... -m bench.profile upload-url upload-url-nolog         # the access log's cost, in process
     ... -m bench.profile files fragment                      # the Files page and its HTMX listing
+    N=3000 .venv/bin/py-spy record -r 500 -f raw -o fragment.txt -- .venv/bin/python -m bench.profile fragment
+                                                             # sampled, not traced: small calls keep their true cost
 
 The storage rows run against a fake-gcs-server started here, with the GCS
 backend and a throw-away key, as `make bench` runs them. The database named in
@@ -54,6 +56,7 @@ def _setup_django() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    call_command("collectstatic", "--noinput", verbosity=0)  # the pages' manifest, as gunicorn's start does
 
 
 def _seed():
