@@ -10,7 +10,14 @@ from omx.ids import as_uuid
 from omx.pagination import TOTAL, PageRows
 from omx.sqlcache import CompiledQuery, columns, model_from_row
 from projects.models import Project
-from storage.selectors import connection_count_subquery, connection_list, connection_rows  # the one way up: see ARCHITECTURE.md
+from storage.selectors import (  # the one way up: see ARCHITECTURE.md
+    connection_count_subquery,
+    connection_from_row,
+    connection_list,
+    connection_rows,
+    granted_expression,
+    grants_required,
+)
 from workspaces.models import Membership, Role, role_at_least
 from workspaces.selectors import activity_list, count_subquery, pending_invitations, workspace_role_check
 
@@ -74,16 +81,22 @@ def project_rows_for_user(*, user, workspace_id) -> PageRows:
     return PageRows(page=page, count=lambda: project_list(workspace=workspace_id).count())
 
 
-def _lookup(counts: bool, keys: tuple[str, str]):
+def _lookup(counts: bool, keys: tuple[str, str], links: bool):
     """_get's queryset for one shape of lookup (`keys`: the workspace's and the
     project's lookup, by id or by slug), as rows: the project's and its
-    workspace's (and creator's) columns side by side."""
+    workspace's (and creator's) columns side by side; with `links`, one row
+    per storage connection of the project (a LEFT JOIN: one row with empty
+    connection columns when it has none), each with its `link_granted`."""
     from accounts.models import User
+    from storage.models import StorageConnection
     from workspaces.models import Invitation, Workspace
 
     related = {"workspace": Workspace, **({"created_by": User} if counts else {})}
     names = [*columns(Project), *(f"{name}__{column}" for name, model in related.items() for column in columns(model))]
-    extra = ["role", *(["connection_count", "member_count", "has_invitations"] if counts else [])]
+    if links:
+        names += [f"{CONNECTIONS}{column}" for column in columns(StorageConnection)]
+    extra = ["role", *(["connection_count", "member_count", "has_invitations"] if counts else []),
+             *(["link_granted"] if links else [])]
     workspace_key, project_key = keys
 
     def build(user_id, workspace, project, now=None):
@@ -94,6 +107,10 @@ def _lookup(counts: bool, keys: tuple[str, str]):
                 member_count=count_subquery(Membership.objects.all(), outer="workspace_id"),
                 has_invitations=Exists(pending_invitations(now=now).filter(workspace=OuterRef("workspace_id"))),
             )
+        if links:
+            projects = projects.annotate(
+                link_granted=granted_expression(OuterRef("workspace_id"), path=CONNECTIONS)
+            ).order_by(f"{CONNECTIONS}bucket_name", f"{CONNECTIONS}prefix", f"{CONNECTIONS}id")
         return projects.filter(**{project_key: project, workspace_key: workspace}).values(*names, *extra)
 
     # With the counts, "now" (invitations still pending) is a parameter like the ids.
@@ -106,15 +123,18 @@ def _lookup(counts: bool, keys: tuple[str, str]):
 
 _LOOKUPS = {}
 BY_IDS = ("workspace_id", "pk")
+CONNECTIONS = "connections__"
 
 
-def _get_compiled(user, need, counts, keys, workspace, project) -> Project:
+def _get_compiled(user, need, counts, keys, workspace, project, links=False) -> Project:
     """_get for a lookup by id or slug, its SQL compiled once per connection."""
     if user is None or not user.is_authenticated:
         raise Http404("No such project.")
-    if (counts, keys) not in _LOOKUPS:
-        _LOOKUPS[counts, keys] = _lookup(counts, keys)
-    compiled, related = _LOOKUPS[counts, keys]
+    # The grant mode changes the SQL of `link_granted`: one compiled form per mode.
+    shape = (counts, keys, links, links and grants_required())
+    if shape not in _LOOKUPS:
+        _LOOKUPS[shape] = _lookup(counts, keys, links)
+    compiled, related = _LOOKUPS[shape]
     clock = {"now": timezone.now()} if counts else {}
     rows = compiled.rows(user_id=user.pk, workspace=workspace, project=project, **clock)
     if not rows or rows[0]["role"] is None:
@@ -132,29 +152,37 @@ def _get_compiled(user, need, counts, keys, workspace, project) -> Project:
     if counts:
         project.connection_count, project.member_count = row["connection_count"], row["member_count"]
         project.has_invitations = row["has_invitations"]
+    if links:
+        project.connections_read = [connection_from_row(r, CONNECTIONS, granted="link_granted")
+                                    for r in rows if r[f"{CONNECTIONS}id"] is not None]
     project.workspace.role = project.role
     return project
 
 
-def project_get_for_user(*, user, workspace_id, project_id, need=Role.VIEWER, counts: bool = True) -> Project:
+def project_get_for_user(*, user, workspace_id, project_id, need=Role.VIEWER, counts: bool = True,
+                         connections: bool = False) -> Project:
     """The project with `.workspace`, the caller's `.role`, `connection_count`
     and `member_count`, in one query. A project under another workspace's id,
     like an outsider's request, is a 404. `counts=False` leaves out the counts
-    and `created_by` (storage calls need the access check and the workspace only)."""
+    and `created_by` (storage calls need the access check and the workspace
+    only). `connections=True` reads the project's storage connections in the
+    same query, as `.connections_read` (what storage.selectors.connection_objects
+    gives, with `granted`), which the storage selectors then use instead of
+    a query of their own: for requests that read links and change none."""
     workspace_id, project_id = as_uuid(workspace_id), as_uuid(project_id)
     if workspace_id is None or project_id is None:
         raise Http404("No such project.")
-    return _get_compiled(user, need, counts, BY_IDS, workspace_id, project_id)
+    return _get_compiled(user, need, counts, BY_IDS, workspace_id, project_id, connections)
 
 
 def project_get_by_slugs_for_user(*, user, workspace_ref, project_slug, need=Role.VIEWER,
-                                  counts: bool = True) -> Project:
+                                  counts: bool = True, connections: bool = False) -> Project:
     """For page URLs: the workspace's slug (or id) and the project's slug (or
-    id). `counts=False` as for project_get_for_user."""
+    id). `counts` and `connections` as for project_get_for_user."""
     workspace_id, project_id = as_uuid(workspace_ref), as_uuid(project_slug)
     keys = ("workspace_id" if workspace_id else "workspace__slug", "pk" if project_id else "slug")
     return _get_compiled(user, need, counts, keys, workspace_id or str(workspace_ref),
-                         project_id or str(project_slug))
+                         project_id or str(project_slug), connections)
 
 
 # --- Dashboard -----------------------------------------------------------------

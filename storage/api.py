@@ -29,13 +29,18 @@ class StorageApi(APIView):
     needs. A method missing from `need` is refused, never let through."""
 
     need: dict[str, Role] = {}  # method -> Role
+    # Methods that check names against the project's links and change none:
+    # the links come with the project, in its query.
+    reads_links: frozenset[str] = frozenset()
 
     def project(self, request, wid, pid):
-        role = self.need.get("GET" if request.method == "HEAD" else request.method)
+        method = "GET" if request.method == "HEAD" else request.method
+        role = self.need.get(method)
         if role is None:
             raise ImproperlyConfigured(f"{type(self).__name__}.need names no role for {request.method}.")
         # Storage calls need the access check and the workspace, not the counts.
-        return project_get_for_user(user=request.user, workspace_id=wid, project_id=pid, need=role, counts=False)
+        return project_get_for_user(user=request.user, workspace_id=wid, project_id=pid, need=role, counts=False,
+                                    connections=method in self.reads_links)
 
 
 class BucketListApi(StorageApi):
@@ -108,6 +113,7 @@ class ConnectionDetailApi(StorageApi):
 
 class ObjectsApi(StorageApi):
     need = {"GET": Role.VIEWER, "DELETE": Role.MEMBER}
+    reads_links = frozenset({"GET", "DELETE"})
     delete_has_body = True  # names as a JSON body, or as query parameters (omx.schema)
 
     class ListInputSerializer(serializers.Serializer):
@@ -177,6 +183,7 @@ class ObjectsApi(StorageApi):
 
 class FolderCreateApi(StorageApi):
     need = {"POST": Role.MEMBER}
+    reads_links = frozenset({"POST"})
 
     class InputSerializer(serializers.Serializer):
         bucket = serializers.CharField(max_length=222)
@@ -197,6 +204,7 @@ class FolderCreateApi(StorageApi):
 
 class UploadUrlApi(StorageApi):
     need = {"POST": Role.MEMBER}
+    reads_links = frozenset({"POST"})
 
     class InputSerializer(serializers.Serializer):
         bucket = serializers.CharField(max_length=222)
@@ -223,6 +231,7 @@ class UploadUrlApi(StorageApi):
 
 class DownloadUrlApi(StorageApi):
     need = {"POST": Role.VIEWER}
+    reads_links = frozenset({"POST"})
 
     class InputSerializer(serializers.Serializer):
         bucket = serializers.CharField(max_length=222)
@@ -255,6 +264,7 @@ class SearchResultsSerializer(serializers.Serializer):
 
 class SearchApi(StorageApi):
     need = {"GET": Role.VIEWER}
+    reads_links = frozenset({"GET"})
 
     class InputSerializer(serializers.Serializer):
         bucket = serializers.CharField(min_length=3, max_length=222)

@@ -32,6 +32,7 @@ class JobDestinationSerializer(serializers.Serializer):
 
 class JobListApi(StorageApi):
     need = {"GET": Role.VIEWER, "POST": Role.MEMBER}
+    reads_links = frozenset({"POST"})
     pagination_class = PageNumberPagination
 
     class InputSerializer(serializers.Serializer):

@@ -56,14 +56,15 @@ def grant_covers(*, workspace_id, bucket: str, prefix: str) -> bool:
     return any(is_within(prefix, root) for root in granted)
 
 
-def _granted(workspace_id):
-    """`granted` for a StorageConnection queryset, inside the same query: a
-    grant of the link's bucket at the link's prefix or above it."""
+def granted_expression(workspace_id, *, path: str = ""):
+    """`granted` for a queryset that reaches StorageConnection at `path`
+    (empty for StorageConnection's own, "connections__" from Project), inside
+    the same query: a grant of the link's bucket at the link's prefix or above it."""
     if not grants_required():
         return Value(True, output_field=BooleanField())
     return Exists(
-        BucketGrant.objects.filter(workspace_id=workspace_id, bucket_name=OuterRef("bucket_name"))
-        .filter(StartsWith(OuterRef("prefix"), F("prefix")))
+        BucketGrant.objects.filter(workspace_id=workspace_id, bucket_name=OuterRef(f"{path}bucket_name"))
+        .filter(StartsWith(OuterRef(f"{path}prefix"), F("prefix")))
     )
 
 
@@ -76,7 +77,7 @@ def _compiled_links(fields: tuple, *, by_bucket: bool) -> dict[bool, CompiledQue
             links = StorageConnection.objects.filter(project=project_id)
             if by_bucket:
                 links = links.filter(bucket_name=bucket)
-            return links.annotate(granted=_granted(workspace_id)).values(*fields)
+            return links.annotate(granted=granted_expression(workspace_id)).values(*fields)
 
         params = {"project_id": StorageConnection._meta.get_field("project").target_field}
         if required:
@@ -96,7 +97,7 @@ def connection_count_subquery():
 def connection_list(*, project):
     """The project's links, each with `granted` (still inside a grant)."""
     return (StorageConnection.objects.filter(project=project).select_related("created_by")
-            .annotate(granted=_granted(project.workspace_id)))
+            .annotate(granted=granted_expression(project.workspace_id)))
 
 
 # What a StorageConnection object of the API shows, as plain rows.
@@ -114,17 +115,24 @@ def connection_rows(*, project) -> list[dict]:
 _connection_objects = _compiled_links((*columns(StorageConnection), "granted"), by_bucket=False)
 
 
+def connection_from_row(row: dict, prefix: str = "", *, granted: str = "granted") -> StorageConnection:
+    """A StorageConnection with `.granted` from a `.values()` row holding its
+    columns under `prefix`."""
+    connection = model_from_row(StorageConnection, row, prefix)
+    connection.granted = row[granted]
+    return connection
+
+
 def connection_objects(*, project) -> list[StorageConnection]:
     """connection_list as a list, read with SQL compiled once per database
     connection (the Files page reads it on every request); `created_by` is
-    not loaded."""
-    objects = []
-    for row in _connection_objects[grants_required()].rows(project_id=project.pk,
-                                                           workspace_id=project.workspace_id):
-        connection = model_from_row(StorageConnection, row)
-        connection.granted = row["granted"]
-        objects.append(connection)
-    return objects
+    not loaded. A project looked up with its connections
+    (`project_get_for_user(connections=True)`) already holds them."""
+    read = getattr(project, "connections_read", None)
+    if read is not None:
+        return read
+    return [connection_from_row(row) for row in _connection_objects[grants_required()].rows(
+        project_id=project.pk, workspace_id=project.workspace_id)]
 
 
 def connection_get(*, project, connection_id) -> StorageConnection:
@@ -146,8 +154,12 @@ _link_rows = _compiled_links(Link._fields, by_bucket=True)
 
 
 def _links(*, project, bucket: str) -> list[Link]:
-    """Each link of `bucket` to the project, with its grant and health: one query."""
+    """Each link of `bucket` to the project, with its grant and health: one
+    query, or none when the project was looked up with its connections."""
     bucket_name_validate(bucket)
+    read = getattr(project, "connections_read", None)
+    if read is not None:
+        return bucket_links(connections=read, bucket=bucket)
     links = [Link(**row) for row in _link_rows[grants_required()].rows(
         project_id=project.pk, workspace_id=project.workspace_id, bucket=bucket)]
     if not links:

@@ -36,6 +36,7 @@ def share_link(request, token: str) -> str:
 
 class ShareListApi(StorageApi):
     need = {"GET": Role.VIEWER, "POST": Role.MEMBER}
+    reads_links = frozenset({"POST"})
     pagination_class = PageNumberPagination
 
     class InputSerializer(serializers.Serializer):

@@ -72,9 +72,11 @@ def page_login_required(view):
     return wrapper
 
 
-def _project(request, workspace, project, need=Role.VIEWER):
+def _project(request, workspace, project, need=Role.VIEWER, *, connections=False):
+    """`connections=True` for views that read the links and change none."""
     return project_get_by_slugs_for_user(
-        user=request.user, workspace_ref=workspace, project_slug=project, need=need, counts=False
+        user=request.user, workspace_ref=workspace, project_slug=project, need=need, counts=False,
+        connections=connections,
     )
 
 
@@ -117,7 +119,7 @@ def _fill_details(request, project, state, name, context) -> int:
 @require_GET
 def browser(request, workspace, project):
     slugs = (workspace, project)
-    project = _project(request, workspace, project)
+    project = _project(request, workspace, project, connections=True)
     if slugs != (project.workspace.slug, project.slug) and not request.htmx:
         url = reverse("storage:browser", kwargs=project_kwargs(project))
         return redirect(f"{url}?{request.GET.urlencode(safe='/')}" if request.GET else url)
@@ -160,7 +162,7 @@ def browser(request, workspace, project):
 def object_download(request, workspace, project):
     """A plain link per file (works without JavaScript): issue a signed
     download URL and go there."""
-    project = _project(request, workspace, project)
+    project = _project(request, workspace, project, connections=True)
     state = browse(project, request.GET)
     name = request.GET.get("name", "")
     if state.problem or not state.connection or not name:
@@ -182,7 +184,7 @@ def object_download(request, workspace, project):
 @require_POST
 def object_link(request, workspace, project):
     """"Copy link": a signed URL with its expiry."""
-    project = _project(request, workspace, project)
+    project = _project(request, workspace, project, connections=True)
     state = browse(project, request.POST)
     name = request.POST.get("name", "")
     context = page_context(request, project, state)
@@ -211,7 +213,7 @@ def _back(state: Browse):
 @page_login_required
 @require_POST
 def folder_create(request, workspace, project):
-    project = _project(request, workspace, project, need=Role.MEMBER)
+    project = _project(request, workspace, project, need=Role.MEMBER, connections=True)
     state = browse(project, request.POST)
     form = FolderForm(request.POST)
     if state.problem:
@@ -248,7 +250,7 @@ def objects_delete(request, workspace, project):
     the result (deleted / not found); a selection with a folder goes to a
     delete job (a folder may hold any number of objects), which the page's
     jobs panel follows."""
-    project = _project(request, workspace, project, need=Role.MEMBER)
+    project = _project(request, workspace, project, need=Role.MEMBER, connections=True)
     state = browse(project, request.POST)
     names = list(dict.fromkeys(n for n in request.POST.getlist("name") if n))
     context = {"delete_names": names}
@@ -325,7 +327,7 @@ def _delete_messages(request, deleted, not_found):
 def upload_check(request, workspace, project):
     """Before an upload: which names exist already (to ask before
     overwriting) and which are refused (outside the linked prefix, invalid)."""
-    project = _project(request, workspace, project, need=Role.MEMBER)
+    project = _project(request, workspace, project, need=Role.MEMBER, connections=True)
     state = browse(project, request.POST)
     names = request.POST.getlist("name")[:MAX_NAMES]
     if state.problem or not state.connection:

@@ -10,7 +10,7 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from projects.models import Project
-from storage.models import BucketGrant, StorageConnection
+from storage.models import AccessLogEntry, BucketGrant, StorageConnection
 from storage.tests.fixtures import unique_bucket_name
 from storage.validation import is_within
 from workspaces.models import Membership, Role, Workspace
@@ -113,6 +113,60 @@ def test_grant_checks_add_no_query(granted, settings):
             assert client.get(f"{base}/objects", {"bucket": bucket}).status_code == 200
         counts[mode] = len(ctx.captured_queries)
     assert counts["required"] == counts["open"], counts
+
+
+def _link_values(connections):
+    return [(c.pk, c.bucket_name, c.prefix, c.granted, c.last_checked_at, c.last_error) for c in connections]
+
+
+@pytest.mark.parametrize("mode", ["required", "open"])
+def test_links_read_with_the_project_are_those_of_their_own_query(granted, settings, mode):
+    from projects.selectors import project_get_for_user
+    from storage.selectors import connection_objects
+
+    settings.STORAGE_GRANTS = mode
+    client, base, bucket = granted["client"], granted["base"], granted["bucket"]
+    assert client.post(f"{base}/connections", {"bucket_name": bucket, "prefix": "data/sub/"},
+                       format="json").status_code == 201
+    project = Project.objects.get(workspace=granted["workspace"])
+    owner = project.created_by
+    # A link whose grant is gone, in another bucket, sorted before ours.
+    StorageConnection.objects.create(project=project, bucket_name="aaa-ungranted", prefix="x/")
+
+    def lookup(**kwargs):
+        return project_get_for_user(user=owner, workspace_id=project.workspace_id, project_id=project.pk,
+                                    counts=False, **kwargs)
+
+    with_links = lookup(connections=True)
+    expected = connection_objects(project=lookup())
+    assert len(expected) == 3 and [c.bucket_name for c in expected][0] == "aaa-ungranted"
+    assert _link_values(with_links.connections_read) == _link_values(expected)
+    assert [c.granted for c in expected] == ([False, True, True] if mode == "required" else [True] * 3)
+    assert connection_objects(project=with_links) is with_links.connections_read
+    assert (with_links.pk, with_links.role, with_links.workspace.slug) == (project.pk, "owner", "acme")
+
+    StorageConnection.objects.filter(project=project).delete()
+    assert lookup(connections=True).connections_read == []
+
+
+def test_a_signed_url_reads_the_links_in_the_projects_query(granted):
+    client, base, bucket = granted["client"], granted["base"], granted["bucket"]
+
+    def upload_url():
+        return client.post(f"{base}/upload-url", {"bucket": bucket, "object_name": "data/new.txt"}, format="json")
+
+    assert upload_url().status_code == 200  # warm: the project's first upload is recorded once
+    with CaptureQueriesContext(connection) as ctx:
+        assert upload_url().status_code == 200
+    queries = [q["sql"] for q in ctx.captured_queries]
+    # The token's user, the project with its links, the access log's row.
+    assert len(queries) == 3, queries
+    links = [q for q in queries if "project_storage_connections" in q]
+    assert len(links) == 1 and "projects_project" in links[0]
+    # A name outside the links is still refused, with nothing logged.
+    logged = AccessLogEntry.objects.count()
+    outside = client.post(f"{base}/upload-url", {"bucket": bucket, "object_name": "other/x.txt"}, format="json")
+    assert outside.status_code == 403 and AccessLogEntry.objects.count() == logged
 
 
 # --- the management command -------------------------------------------------------
