@@ -1,6 +1,7 @@
 import uuid
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -74,3 +75,25 @@ def display_name(user) -> str:
 
     def get_short_name(self):
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class Session(AbstractBaseSession):
+    """A database session (Django's) whose row also names its user, kept in
+    step with the session's data on every save (accounts.sessions), so that
+    a page request reads its session and its user in one query. The user's
+    sessions go with the user."""
+
+    # No database constraint: a session saved while its user is being
+    # deleted is then a row naming nobody (logged out when read), not an
+    # error on that request.
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+                             db_constraint=False)
+
+    class Meta(AbstractBaseSession.Meta):
+        db_table = "accounts_session"
+
+    @classmethod
+    def get_session_store_class(cls):
+        from accounts.sessions import SessionStore
+
+        return SessionStore

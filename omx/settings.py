@@ -102,7 +102,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.AuthenticationMiddleware",  # Django's, the user read with the session
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -176,7 +176,7 @@ AUTHENTICATION_BACKENDS = [
     "accounts.backends.SessionUserBackend",  # ModelBackend, its per-request user read compiled once
     "django.contrib.auth.backends.ModelBackend",  # sessions that logged in before it named this one
 ]
-SESSION_ENGINE = "accounts.sessions"  # database sessions, the per-request read compiled once
+SESSION_ENGINE = "accounts.sessions"  # database sessions naming their user: one read for both
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
