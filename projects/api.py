@@ -142,8 +142,11 @@ class ProjectDashboardApi(APIView):
     def get(self, request, wid, pid):
         from storage.serializers import connection_data
 
-        project = selectors.project_get_for_user(user=request.user, workspace_id=wid, project_id=pid)
+        # The counts it shows: the connections it lists are the count of them.
+        project = selectors.project_get_for_user(user=request.user, workspace_id=wid, project_id=pid,
+                                                 counts=("member_count",))
         dashboard = selectors.project_dashboard_rows(project=project)
+        project.connection_count = len(dashboard["connections"])
         tz, activity = timezone.get_current_timezone(), ActivitySerializer()
         return Response({
             "project": ProjectSerializer().to_representation(project),

@@ -81,10 +81,11 @@ def project_rows_for_user(*, user, workspace_id) -> PageRows:
     return PageRows(page=page, count=lambda: project_list(workspace=workspace_id).count())
 
 
-def _lookup(counts: bool, keys: tuple[str, str], links: bool):
+def _lookup(counts: tuple[str, ...], keys: tuple[str, str], links: bool):
     """_get's queryset for one shape of lookup (`keys`: the workspace's and the
     project's lookup, by id or by slug), as rows: the project's and its
-    workspace's (and creator's) columns side by side; with `links`, one row
+    workspace's (and, with any `counts`, its creator's) columns side by side,
+    and the `counts` named (of COUNTS); with `links`, one row
     per storage connection of the project (a LEFT JOIN: one row with empty
     connection columns when it has none), each with its `link_granted`."""
     from accounts.models import User
@@ -95,18 +96,18 @@ def _lookup(counts: bool, keys: tuple[str, str], links: bool):
     names = [*columns(Project), *(f"{name}__{column}" for name, model in related.items() for column in columns(model))]
     if links:
         names += [f"{CONNECTIONS}{column}" for column in columns(StorageConnection)]
-    extra = ["role", *(["connection_count", "member_count", "has_invitations"] if counts else []),
-             *(["link_granted"] if links else [])]
+    extra = ["role", *counts, *(["link_granted"] if links else [])]
     workspace_key, project_key = keys
 
     def build(user_id, workspace, project, now=None):
         projects = Project.objects.filter(workspace__memberships__user=user_id).annotate(
             role=F("workspace__memberships__role"))
-        if counts:
-            projects = _with_connection_count(projects).annotate(
-                member_count=count_subquery(Membership.objects.all(), outer="workspace_id"),
-                has_invitations=Exists(pending_invitations(now=now).filter(workspace=OuterRef("workspace_id"))),
-            )
+        annotations = {
+            "connection_count": lambda: connection_count_subquery(),
+            "member_count": lambda: count_subquery(Membership.objects.all(), outer="workspace_id"),
+            "has_invitations": lambda: Exists(pending_invitations(now=now).filter(workspace=OuterRef("workspace_id"))),
+        }
+        projects = projects.annotate(**{name: annotations[name]() for name in counts})
         if links:
             projects = projects.annotate(
                 link_granted=granted_expression(OuterRef("workspace_id"), path=CONNECTIONS)
@@ -114,7 +115,7 @@ def _lookup(counts: bool, keys: tuple[str, str], links: bool):
         return projects.filter(**{project_key: project, workspace_key: workspace}).values(*names, *extra)
 
     # With the counts, "now" (invitations still pending) is a parameter like the ids.
-    clock = {"now": Invitation._meta.get_field("expires_at")} if counts else {}
+    clock = {"now": Invitation._meta.get_field("expires_at")} if "has_invitations" in counts else {}
     fields = {"workspace_id": Project._meta.pk, "workspace__slug": Workspace._meta.get_field("slug"),
               "pk": Project._meta.pk, "slug": Project._meta.get_field("slug")}
     return CompiledQuery(build, user_id=Membership._meta.get_field("user").target_field,
@@ -124,18 +125,20 @@ def _lookup(counts: bool, keys: tuple[str, str], links: bool):
 _LOOKUPS = {}
 BY_IDS = ("workspace_id", "pk")
 CONNECTIONS = "connections__"
+COUNTS = ("connection_count", "member_count", "has_invitations")
 
 
 def _get_compiled(user, need, counts, keys, workspace, project, links=False) -> Project:
     """_get for a lookup by id or slug, its SQL compiled once per connection."""
     if user is None or not user.is_authenticated:
         raise Http404("No such project.")
+    counts = COUNTS if counts is True else tuple(counts or ())
     # The grant mode changes the SQL of `link_granted`: one compiled form per mode.
     shape = (counts, keys, links, links and grants_required())
     if shape not in _LOOKUPS:
         _LOOKUPS[shape] = _lookup(counts, keys, links)
     compiled, related = _LOOKUPS[shape]
-    clock = {"now": timezone.now()} if counts else {}
+    clock = {"now": timezone.now()} if "has_invitations" in counts else {}
     rows = compiled.rows(user_id=user.pk, workspace=workspace, project=project, **clock)
     if not rows or rows[0]["role"] is None:
         raise Http404("No such project.")
@@ -149,9 +152,8 @@ def _get_compiled(user, need, counts, keys, workspace, project, links=False) -> 
             setattr(project, name, model_from_row(model, row, f"{name}__"))
         elif name == "created_by":
             project.created_by = None
-    if counts:
-        project.connection_count, project.member_count = row["connection_count"], row["member_count"]
-        project.has_invitations = row["has_invitations"]
+    for name in counts:
+        setattr(project, name, row[name])
     if links:
         project.connections_read = [connection_from_row(r, CONNECTIONS, granted="link_granted")
                                     for r in rows if r[f"{CONNECTIONS}id"] is not None]
@@ -159,12 +161,13 @@ def _get_compiled(user, need, counts, keys, workspace, project, links=False) -> 
     return project
 
 
-def project_get_for_user(*, user, workspace_id, project_id, need=Role.VIEWER, counts: bool = True,
+def project_get_for_user(*, user, workspace_id, project_id, need=Role.VIEWER, counts: bool | tuple = True,
                          connections: bool = False) -> Project:
     """The project with `.workspace`, the caller's `.role`, `connection_count`
     and `member_count`, in one query. A project under another workspace's id,
-    like an outsider's request, is a 404. `counts=False` leaves out the counts
-    and `created_by` (storage calls need the access check and the workspace
+    like an outsider's request, is a 404. `counts` may name only some of
+    COUNTS (what the caller shows); `counts=False` leaves out the counts and
+    `created_by` (storage calls need the access check and the workspace
     only). `connections=True` reads the project's storage connections in the
     same query, as `.connections_read` (what storage.selectors.connection_objects
     gives, with `granted`), which the storage selectors then use instead of
@@ -176,7 +179,7 @@ def project_get_for_user(*, user, workspace_id, project_id, need=Role.VIEWER, co
 
 
 def project_get_by_slugs_for_user(*, user, workspace_ref, project_slug, need=Role.VIEWER,
-                                  counts: bool = True, connections: bool = False) -> Project:
+                                  counts: bool | tuple = True, connections: bool = False) -> Project:
     """For page URLs: the workspace's slug (or id) and the project's slug (or
     id). `counts` and `connections` as for project_get_for_user."""
     workspace_id, project_id = as_uuid(workspace_ref), as_uuid(project_slug)

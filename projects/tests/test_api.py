@@ -105,3 +105,12 @@ def test_dashboard_activity_with_a_deleted_actor(role_world, client_as):
     body = client_as(role_world, "viewer").get(f"{base(role_world)}/{role_world.project.pk}/dashboard").json()
     assert body["recent_activity"][0]["actor"] is None
     assert ActivityEvent.objects.filter(actor=None).exists()
+
+
+def test_dashboard_shows_the_project_as_its_own_endpoint_does(role_world, client_as):
+    """The dashboard reads only the counts it shows; its project is the same object."""
+    client = client_as(role_world, "viewer")
+    url = f"{base(role_world)}/{role_world.project.pk}"
+    body = client.get(f"{url}/dashboard").json()
+    assert body["project"] == client.get(url).json()
+    assert body["project"]["connection_count"] == len(body["connections"]) == 2
