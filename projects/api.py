@@ -97,6 +97,10 @@ class ProjectListApi(APIView):
         return Response(ProjectSerializer(project).data, status=status.HTTP_201_CREATED)
 
 
+# The one count a Project object shows.
+SHOWN_COUNTS = ("connection_count",)
+
+
 class ProjectDetailApi(APIView):
     class InputSerializer(serializers.Serializer):
         name = serializers.CharField(max_length=100, required=False)
@@ -105,14 +109,15 @@ class ProjectDetailApi(APIView):
     @extend_schema(tags=TAG, operation_id="projects_retrieve",
                    responses={200: ProjectSerializer, **errors(401, 404)})
     def get(self, request, wid, pid):
-        project = selectors.project_get_for_user(user=request.user, workspace_id=wid, project_id=pid)
+        project = selectors.project_get_for_user(user=request.user, workspace_id=wid, project_id=pid,
+                                                 counts=SHOWN_COUNTS)
         return Response(ProjectSerializer(project).data)
 
     @extend_schema(tags=TAG, operation_id="projects_update", request=InputSerializer,
                    responses={200: ProjectSerializer, **errors(400, 401, 403, 404)})
     def patch(self, request, wid, pid):
         project = selectors.project_get_for_user(
-            user=request.user, workspace_id=wid, project_id=pid, need=Role.MEMBER
+            user=request.user, workspace_id=wid, project_id=pid, need=Role.MEMBER, counts=SHOWN_COUNTS
         )
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
