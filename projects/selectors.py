@@ -103,7 +103,7 @@ def _lookup(counts: tuple[str, ...], keys: tuple[str, str], links: bool):
         projects = Project.objects.filter(workspace__memberships__user=user_id).annotate(
             role=F("workspace__memberships__role"))
         annotations = {
-            "connection_count": lambda: connection_count_subquery(),
+            "connection_count": connection_count_subquery,
             "member_count": lambda: count_subquery(Membership.objects.all(), outer="workspace_id"),
             "has_invitations": lambda: Exists(pending_invitations(now=now).filter(workspace=OuterRef("workspace_id"))),
         }
