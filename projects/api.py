@@ -147,14 +147,10 @@ class ProjectDashboardApi(APIView):
     def get(self, request, wid, pid):
         from storage.serializers import connection_data
 
-        # The counts it shows: the connections it lists are the count of them.
-        project = selectors.project_get_for_user(user=request.user, workspace_id=wid, project_id=pid,
-                                                 counts=("member_count",))
-        dashboard = selectors.project_dashboard_rows(project=project)
-        project.connection_count = len(dashboard["connections"])
+        dashboard = selectors.project_dashboard_rows_for_user(user=request.user, workspace_id=wid, project_id=pid)
         tz, activity = timezone.get_current_timezone(), ActivitySerializer()
         return Response({
-            "project": ProjectSerializer().to_representation(project),
+            "project": ProjectSerializer().to_representation(dashboard["project"]),
             "member_count": dashboard["member_count"],
             "connections": [connection_data(row, tz) for row in dashboard["connections"]],
             "recent_activity": [activity.to_representation(row, tz) for row in dashboard["recent_activity"]],

@@ -213,14 +213,20 @@ _activity_rows = CompiledQuery(
 )
 
 
-def project_dashboard_rows(*, project) -> dict:
-    """The dashboard's lists for the API, as plain rows (connections: rows of
+def project_dashboard_rows_for_user(*, user, workspace_id, project_id) -> dict:
+    """The API dashboard: the project (access checked, with the one count its
+    answer shows besides the connections it lists, which are their own
+    count), and its lists as plain rows (connections: rows of
     storage.selectors.CONNECTION_FIELDS; activity: rows of ACTIVITY_FIELDS),
-    each query compiled once per connection. `project` comes from
-    project_get_for_user."""
+    each query compiled once per connection."""
+    project = project_get_for_user(user=user, workspace_id=workspace_id, project_id=project_id,
+                                   counts=("member_count",))
+    connections = connection_rows(project=project)
+    project.connection_count = len(connections)
     return {
+        "project": project,
         "member_count": project.member_count,
-        "connections": connection_rows(project=project),
+        "connections": connections,
         "recent_activity": _activity_rows.rows(workspace_id=project.workspace_id, project_id=project.pk),
     }
 
