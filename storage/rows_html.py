@@ -37,8 +37,9 @@ def _item_attributes(row: dict, selected: bool, search: bool, name: str, label: 
     return (f'tabindex="{"0" if selected else "-1"}"{" hidden" if row["hidden"] else ""}'
             f'{" data-result" if search else ""}\n'
             f'    data-kind="{row["kind"]}" data-name="{name}" data-label="{label}"\n'
-            f'    data-size="{row["size_attr"]}" data-modified="{row["updated_iso"]}" '
-            f'data-details-url="{url if row["details_url"] is row["url"] else escape(row["details_url"])}"')
+            f'    data-size="{row["size_attr"]}" data-modified="{row["updated_iso"]}"'
+            # A file's details are at its own link: the page's script falls back to its href.
+            + ("" if row["details_url"] is row["url"] else f' data-details-url="{escape(row["details_url"])}"'))
 
 
 def _pick(name: str, label: str, selected: bool) -> str:
@@ -54,7 +55,8 @@ def _table_row(row: dict, selected: bool, search: bool, can_write: bool) -> str:
     name, label, url = escape(row["name"]), escape(row["label"]), escape(row["url"])
     folder = escape(row["folder"] or "this folder") if search else ""
     icon = row["icon"]
-    size_title = "" if row["size"] is None else f' title="{row["size"]} bytes"'
+    # Below a kilobyte the label is already exact.
+    size_title = "" if row["size"] is None or row["size"] < 1024 else f' title="{row["size"]} bytes"'
     return (
         f'<tr class="fb-item{" is-selected" if selected else ""}" '
         f'{_item_attributes(row, selected, search, name, label, url)}>\n'

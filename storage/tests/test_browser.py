@@ -187,6 +187,18 @@ def test_the_bucket_browser_like_a_person(live_server, team, page, browser, scre
     page.keyboard.type("made-here")
     page.keyboard.press("Enter")
     expect(item(page, "made-here/")).to_be_visible()
+    # Inside it (a listing htmx swapped in, its forms without a token field of their
+    # own), another: htmx sends the page's token in a header.
+    item(page, "made-here/").locator(".fb-open").click()
+    expect(page.locator(".fb-crumbs [aria-current=location]")).to_have_text("made-here")
+    assert page.locator("#fb-newfolder input[name=csrfmiddlewaretoken]").count() == 0
+    page.locator("#fb-newfolder summary").click()
+    page.keyboard.type("inner")
+    page.keyboard.press("Enter")
+    expect(item(page, "made-here/inner/")).to_be_visible()
+    assert backend.list_level(bucket=bucket, prefix="made-here/").folders[0].prefix == "made-here/inner/"
+    page.go_back()
+    expect(item(page, "up-1.txt")).to_be_visible()
 
     # Select three with a click and a shift-click, then the Delete key.
     item(page, "up-1.txt").locator(".fb-pick").click()

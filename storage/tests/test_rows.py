@@ -156,3 +156,14 @@ def test_quote_value_is_quote_plus(safe):
              "a//b", "/", "line\nbreak", "emoji 😀/", "quote\"'<>"]
     for name in names:
         assert quote_value(name, safe=safe) == quote_plus(name, safe=safe), name
+
+
+def test_a_file_row_names_its_details_url_only_when_it_is_not_its_link():
+    rows = _rows(["a.txt", "b.txt"])
+    rows[0]["details_url"] = rows[0]["url"]  # as the listing builds a file's row
+    rows[1]["size"], rows[1]["size_label"] = 2048, RowText().size(2048)
+    parsed = _Parsed(rows_html(rows=rows, view="list", selected_name="", search="", can_write=False, more_url=None))
+    items = [attrs for tag, attrs in parsed.elements if "data-name" in attrs]
+    assert "data-details-url" not in items[0] and items[1]["data-details-url"] == rows[1]["details_url"]
+    sizes = [attrs for tag, attrs in parsed.elements if "fb-col-size" in (attrs.get("class") or "")]
+    assert [s.get("title") for s in sizes] == [None, "2048 bytes"]  # 12 bytes reads exactly already

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -183,6 +184,24 @@ def test_htmx_requests_get_only_their_fragment(linked, client):
     # A history restore (back button after hx-push-url) gets the whole page.
     restore = client.get(linked.url + query, headers=htmx("fb-listing", **{"HX-History-Restore-Request": "true"}))
     assert "<html" in text(restore) and 'data-name="data/reports/2026/"' in text(restore)
+
+
+def test_a_listing_fragment_mints_no_csrf_token_and_its_forms_post_with_the_header(linked, client):
+    as_(client, linked, "member")
+    query = f"?c={linked.connection.pk}&prefix=data/"
+    page = text(client.get(linked.url + query))
+    assert 'id="fb-newfolder"' in page and 'name="csrfmiddlewaretoken"' in page  # without htmx, each form has one
+    token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
+    fragment = client.get(linked.url + query, headers=htmx("fb-listing"))
+    assert 'id="fb-newfolder"' in text(fragment) and "csrfmiddlewaretoken" not in text(fragment)
+    assert "csrftoken" not in fragment.cookies  # no new token: nothing to set
+    checked = Client(enforce_csrf_checks=True)
+    checked.cookies = client.cookies
+    form = {"c": str(linked.connection.pk), "prefix": "data/", "name": "from-a-fragment"}
+    assert checked.post(linked.action("folder-create"), form, headers=htmx("fb-newfolder")).status_code == 403
+    made = checked.post(linked.action("folder-create"), form, headers=htmx("fb-newfolder", **{"X-CSRFToken": token}))
+    assert made.status_code == 200 and 'data-name="data/from-a-fragment/"' in text(
+        client.get(linked.url + query, headers=htmx("fb-listing")))
 
 
 def test_breadcrumbs_run_from_the_connection_root(linked, client):

@@ -50,7 +50,9 @@ export function showDetails() {
     } else {
       const item = chosen[0];
       if (current.getAttribute("data-name") === item.getAttribute("data-name")) return;
-      window.htmx.ajax("GET", item.getAttribute("data-details-url"), { target: "#fb-details", swap: "outerHTML" });
+      // A file's details are at its own link; a folder's, or a search result's, at data-details-url.
+      const url = item.getAttribute("data-details-url") || item.querySelector(".fb-open").getAttribute("href");
+      window.htmx.ajax("GET", url, { target: "#fb-details", swap: "outerHTML" });
     }
   }, 120);
 }
