@@ -1,7 +1,11 @@
-"""What every app's DRF views share: a paginated list response and the
-OpenAPI error entries of a view's `responses`."""
+"""What every app's DRF views share: a paginated list response, the OpenAPI
+error entries of a view's `responses`, and input serializers of plain fields."""
 
+import copy
+
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
+from rest_framework import serializers
 
 from omx.api_docs import ERRORS
 from omx.pagination import PageNumberPagination
@@ -29,3 +33,23 @@ def paginated_response(view, request, queryset, serializer_class):
 def errors(*codes: int) -> dict:
     """`responses` entries for these error statuses: `{**errors(401, 404)}`."""
     return {code: ERRORS[code] for code in codes}
+
+
+class FlatInputSerializer(serializers.Serializer):
+    """An input serializer of plain fields, for the hottest request bodies.
+
+    DRF deep-copies a serializer's declared fields for every instance, which
+    runs each field's __init__ again (building its validators): half the cost
+    of validating upload-url's three fields. A plain field keeps no state
+    between uses but what bind() sets on it, so a shallow copy serves.
+    Fields holding other fields (serializers, lists, dicts) would share
+    their children: such a field here is a mistake, refused."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name, field in cls._declared_fields.items():
+            if isinstance(field, serializers.BaseSerializer | serializers.ListField | serializers.DictField):
+                raise ImproperlyConfigured(f"{cls.__qualname__}.{name}: a FlatInputSerializer holds plain fields only.")
+
+    def get_fields(self):
+        return {name: copy.copy(field) for name, field in self._declared_fields.items()}

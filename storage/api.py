@@ -4,7 +4,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from omx.api import errors, paginated_response
+from omx.api import FlatInputSerializer, errors, paginated_response
 from omx.net import client_ip
 from omx.pagination import PageNumberPagination
 from projects.selectors import project_get_for_user
@@ -116,7 +116,7 @@ class ObjectsApi(StorageApi):
     reads_links = frozenset({"GET", "DELETE"})
     delete_has_body = True  # names as a JSON body, or as query parameters (omx.schema)
 
-    class ListInputSerializer(serializers.Serializer):
+    class ListInputSerializer(FlatInputSerializer):
         bucket = serializers.CharField(min_length=3, max_length=222)
         prefix = serializers.CharField(
             max_length=1024, required=False, allow_blank=True, trim_whitespace=False,
@@ -206,7 +206,7 @@ class UploadUrlApi(StorageApi):
     need = {"POST": Role.MEMBER}
     reads_links = frozenset({"POST"})
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(FlatInputSerializer):
         bucket = serializers.CharField(max_length=222)
         object_name = serializers.CharField(max_length=4096, trim_whitespace=False)
         content_type = serializers.RegexField(CONTENT_TYPE, max_length=255, required=False, allow_blank=True,
@@ -233,7 +233,7 @@ class DownloadUrlApi(StorageApi):
     need = {"POST": Role.VIEWER}
     reads_links = frozenset({"POST"})
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(FlatInputSerializer):
         bucket = serializers.CharField(max_length=222)
         object_name = serializers.CharField(max_length=4096, trim_whitespace=False)
         disposition = serializers.ChoiceField(choices=["attachment", "inline"], required=False, allow_null=True)
