@@ -48,7 +48,12 @@ PAIRED_SECONDS = max(1.5, SECONDS / 3)
 FLOOR = "GET /api/auth/me (floor)"
 
 
+_phase = ["setting up"]  # the last step logged: what was running when the sampler saw a peak
+
+
 def log(message: str) -> None:
+    if message.strip():
+        _phase[0] = message.strip().rstrip(" …")
     print(message, flush=True)
 
 
@@ -59,14 +64,14 @@ class RssSampler(threading.Thread):
     def __init__(self, app):
         super().__init__(daemon=True)
         self.app = app
-        self.peak_kib = 0
+        self.peak_kib, self.peak_during = 0, None
         self.stop_event = threading.Event()
 
     def run(self):
         while not self.stop_event.wait(0.5):
             sizes = worker_rss_kib(self.app)
-            if sizes:
-                self.peak_kib = max(self.peak_kib, *sizes.values())
+            if sizes and max(sizes.values()) > self.peak_kib:
+                self.peak_kib, self.peak_during = max(sizes.values()), _phase[0]
 
 
 def http_job(stack: Stack, requests: list[dict], *, clients: int = CLIENTS, seconds: float = SECONDS) -> dict:
@@ -105,7 +110,8 @@ def main() -> int:
         results["queries"] = measure_queries(stack)
         sampler.stop_event.set()
         final = worker_rss_kib(stack.app)
-        results["memory"] = {"worker_rss_kib": final, "peak_worker_rss_kib": max(sampler.peak_kib, *final.values(), 0)}
+        results["memory"] = {"worker_rss_kib": final, "peak_worker_rss_kib": max(sampler.peak_kib, *final.values(), 0),
+                             "peak_during": sampler.peak_during}
     except SetupError as exc:
         log(f"bench: setup failed: {exc}")
         return 2
@@ -382,7 +388,8 @@ def print_report(results: dict) -> None:
     if memory:
         sizes = ", ".join(f"{kib / 1024:.1f} MiB" for kib in memory["worker_rss_kib"].values())
         log(f"\nmemory: gunicorn worker VmRSS after the run: {sizes}; "
-            f"peak seen during the run {memory['peak_worker_rss_kib'] / 1024:.1f} MiB")
+            f"peak seen during the run {memory['peak_worker_rss_kib'] / 1024:.1f} MiB"
+            + (f" ({memory['peak_during']})" if memory.get("peak_during") else ""))
     for note in results["notes"]:
         log(f"note: {note}")
 
