@@ -182,6 +182,7 @@ def browser_rows(stack: Stack, seed, results: dict) -> dict:
     fields = {"workspace_slug": seed.workspace_slug, "project_slug": seed.project_slug,
               "bucket": seed.bucket, "prefix": seed.prefix}
     page, fragment = FILES_PAGE.format(**fields), FILES_FRAGMENT.format(**fields)
+    log("  logging in for the Files page rows (argon2 takes 100 MiB while it hashes) …")
     session = session_login(stack.app.url, seed.email, PASSWORD)
     cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
     probe = session.get(stack.app.url + page, timeout=30, allow_redirects=False)
