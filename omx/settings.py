@@ -138,37 +138,24 @@ FORM_RENDERER = "omx.forms.FormRenderer"
 
 # --- Database ---------------------------------------------------------------
 
-DATABASES = {
-    "default": database_config(
-        env.str("DATABASE_URL", default="sqlite:///omx_dev.db"), BASE_DIR
-    )
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
-    )
+DATABASES = {"default": database_config(env.str("DATABASE_URL", default="sqlite:///omx_dev.db"), BASE_DIR)}
+_SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+_db_options = DATABASES["default"].setdefault("OPTIONS", {})
+if _SQLITE:
+    _db_options.update({"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"})
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
-    )
-    # The hottest reads and the access log's INSERT run as prepared statements
-    # (omx.sqlcache), after five runs on a connection; off for a pooler in
-    # transaction mode that cannot keep them (PgBouncer before 1.21, or without
-    # max_prepared_statements). Django's own queries are never prepared.
+    _db_options.setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5))
+    # The statements omx.sqlcache builds once run prepared after five runs on a
+    # connection; off for a pooler that cannot keep them (PgBouncer before 1.21,
+    # or without max_prepared_statements). Django's own queries are never prepared.
     if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
-        DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 5)
+        _db_options.setdefault("prepare_threshold", 5)
 # SQLite tests use a file, not memory, so the live server's request threads
 # each get their own connection (as they do on PostgreSQL).
-DATABASES["default"]["TEST"] = {
-    "NAME": env.str(
-        "TEST_DATABASE_NAME",
-        default=str(Path(tempfile.gettempdir()) / f"omx-test-{os.getpid()}.sqlite3")
-        if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
-        else None,
-    )
-}
+_test_db = str(Path(tempfile.gettempdir()) / f"omx-test-{os.getpid()}.sqlite3") if _SQLITE else None
+DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=_test_db)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (shared throttling state across app servers) ---------------------

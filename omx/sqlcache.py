@@ -22,8 +22,9 @@ every time, as before. Compiled forms are kept per database connection object
 
 On PostgreSQL these statements are also prepared (unless
 DATABASE_PREPARED_STATEMENTS is off): bound server-side and prepared per
-connection by psycopg, so later runs skip PostgreSQL's parse and plan. Planning the project lookup took 0.30 ms of the server's CPU against
-0.07 ms to run it. The rest of the ORM keeps Django's default (client-side
+connection by psycopg, so later runs skip PostgreSQL's parse and plan.
+Planning the project lookup took 0.30 ms of the server's CPU against 0.07
+ms to run it. The rest of the ORM keeps Django's default (client-side
 binding, nothing prepared).
 """
 

@@ -101,6 +101,16 @@ def test_redis_cache_url_uses_djangos_redis_backend(tmp_path):
     assert result.stdout.strip() == "django.core.cache.backends.redis.RedisCache", result.stderr
 
 
+@pytest.mark.parametrize("flag, threshold", [(None, "5"), ("true", "5"), ("false", "None")])
+def test_prepared_statements_follow_the_environment_on_postgres(tmp_path, flag, threshold):
+    code = "from django.conf import settings as s; print(s.DATABASES['default']['OPTIONS'].get('prepare_threshold'))"
+    env = {"DATABASE_URL": "postgres://omx@db.invalid:5432/omx"}
+    if flag:
+        env["DATABASE_PREPARED_STATEMENTS"] = flag
+    result = run_django(["shell", "--no-imports", "-c", code], env, tmp_path)
+    assert result.stdout.strip() == threshold, result.stderr
+
+
 def test_sign_up_throttle_and_proxy_settings_come_from_the_environment(tmp_path):
     code = ("from django.conf import settings as s; print(s.SIGNUP, s.SIGNUP_EMAIL_DOMAINS, "
             "s.LOGIN_FAILURES_PER_EMAIL_AND_IP, s.LOGIN_FAILURES_PER_EMAIL, s.LOGIN_FAILURES_PER_IP, "
