@@ -193,6 +193,7 @@ def test_the_bucket_browser_like_a_person(live_server, team, page, browser, scre
     expect(page.locator(".fb-crumbs [aria-current=location]")).to_have_text("made-here")
     assert page.locator("#fb-newfolder input[name=csrfmiddlewaretoken]").count() == 0
     page.locator("#fb-newfolder summary").click()
+    expect(page.get_by_label("Folder name")).to_be_focused()
     page.keyboard.type("inner")
     page.keyboard.press("Enter")
     expect(item(page, "made-here/inner/")).to_be_visible()
