@@ -41,6 +41,7 @@ _SAMPLES = {
     "DateTimeField": (datetime(2001, 2, 3, 4, 5, 6, 7, tzinfo=UTC), datetime(2002, 3, 4, 5, 6, 7, 8, tzinfo=UTC)),
     "CharField": ("omx-sample-one", "omx-sample-two"),
     "SlugField": ("omx-sample-one", "omx-sample-two"),
+    "PositiveIntegerField": (70_001, 70_002),
 }
 
 

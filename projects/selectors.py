@@ -1,11 +1,12 @@
 """Every read of projects that depends on who asks. Access is checked here,
 once, through the caller's membership in the project's workspace."""
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Exists, F, OuterRef, Window
 from django.http import Http404
 from django.utils import timezone
 
+from accounts.authentication import pending_user
 from omx.ids import as_uuid
 from omx.pagination import TOTAL, PageRows
 from omx.sqlcache import CompiledQuery, columns, model_from_row
@@ -81,13 +82,15 @@ def project_rows_for_user(*, user, workspace_id) -> PageRows:
     return PageRows(page=page, count=lambda: project_list(workspace=workspace_id).count())
 
 
-def _lookup(counts: tuple[str, ...], keys: tuple[str, str], links: bool):
+def _lookup(counts: tuple[str, ...], keys: tuple[str, str], links: bool, reads_user: bool):
     """_get's queryset for one shape of lookup (`keys`: the workspace's and the
     project's lookup, by id or by slug), as rows: the project's and its
     workspace's (and, with any `counts`, its creator's) columns side by side,
     and the `counts` named (of COUNTS); with `links`, one row
     per storage connection of the project (a LEFT JOIN: one row with empty
-    connection columns when it has none), each with its `link_granted`."""
+    connection columns when it has none), each with its `link_granted`; with
+    `reads_user`, the member's own columns too, found only while the member
+    is active and at the token version given."""
     from accounts.models import User
     from storage.models import StorageConnection
     from workspaces.models import Invitation, Workspace
@@ -96,11 +99,15 @@ def _lookup(counts: tuple[str, ...], keys: tuple[str, str], links: bool):
     names = [*columns(Project), *(f"{name}__{column}" for name, model in related.items() for column in columns(model))]
     if links:
         names += [f"{CONNECTIONS}{column}" for column in columns(StorageConnection)]
+    if reads_user:
+        names += [f"{MEMBER}{column}" for column in columns(User)]
     extra = ["role", *counts, *(["link_granted"] if links else [])]
     workspace_key, project_key = keys
 
-    def build(user_id, workspace, project, now=None):
-        projects = Project.objects.filter(workspace__memberships__user=user_id).annotate(
+    def build(user_id, workspace, project, now=None, token_version=None):
+        # One filter() call: the membership and its user are one join, not two.
+        member = {f"{MEMBER}is_active": True, f"{MEMBER}token_version": token_version} if reads_user else {}
+        projects = Project.objects.filter(workspace__memberships__user=user_id, **member).annotate(
             role=F("workspace__memberships__role"))
         annotations = {
             "connection_count": connection_count_subquery,
@@ -116,30 +123,38 @@ def _lookup(counts: tuple[str, ...], keys: tuple[str, str], links: bool):
 
     # With the counts, "now" (invitations still pending) is a parameter like the ids.
     clock = {"now": Invitation._meta.get_field("expires_at")} if "has_invitations" in counts else {}
+    version = {"token_version": User._meta.get_field("token_version")} if reads_user else {}
     fields = {"workspace_id": Project._meta.pk, "workspace__slug": Workspace._meta.get_field("slug"),
               "pk": Project._meta.pk, "slug": Project._meta.get_field("slug")}
     return CompiledQuery(build, user_id=Membership._meta.get_field("user").target_field,
-                         workspace=fields[workspace_key], project=fields[project_key], **clock), related
+                         workspace=fields[workspace_key], project=fields[project_key], **clock, **version), related
 
 
 _LOOKUPS = {}
 BY_IDS = ("workspace_id", "pk")
 CONNECTIONS = "connections__"
+MEMBER = "workspace__memberships__user__"
 COUNTS = ("connection_count", "member_count", "has_invitations")
 
 
 def _get_compiled(user, need, counts, keys, workspace, project, links=False) -> Project:
-    """_get for a lookup by id or slug, its SQL compiled once per connection."""
-    if user is None or not user.is_authenticated:
+    """_get for a lookup by id or slug, its SQL compiled once per connection.
+    A bearer token's user not read yet (accounts.authentication.PendingUser)
+    is read in the same query, and resolved with what it found."""
+    pending = pending_user(user)
+    if pending is None and (user is None or not user.is_authenticated):
         raise Http404("No such project.")
     counts = COUNTS if counts is True else tuple(counts or ())
     # The grant mode changes the SQL of `link_granted`: one compiled form per mode.
-    shape = (counts, keys, links, links and grants_required())
+    shape = (counts, keys, links, links and grants_required(), pending is not None)
     if shape not in _LOOKUPS:
-        _LOOKUPS[shape] = _lookup(counts, keys, links)
+        _LOOKUPS[shape] = _lookup(*shape[:3], reads_user=pending is not None)
     compiled, related = _LOOKUPS[shape]
     clock = {"now": timezone.now()} if "has_invitations" in counts else {}
-    rows = compiled.rows(user_id=user.pk, workspace=workspace, project=project, **clock)
+    if pending is None:
+        rows = compiled.rows(user_id=user.pk, workspace=workspace, project=project, **clock)
+    else:
+        rows = _rows_checking_user(compiled, pending, workspace=workspace, project=project, **clock)
     if not rows or rows[0]["role"] is None:
         raise Http404("No such project.")
     row = rows[0]
@@ -159,6 +174,20 @@ def _get_compiled(user, need, counts, keys, workspace, project, links=False) -> 
                                     for r in rows if r[f"{CONNECTIONS}id"] is not None]
     project.workspace.role = project.role
     return project
+
+
+def _rows_checking_user(compiled, pending, **values) -> list[dict]:
+    """The lookup's rows for a pending bearer user, which resolves with the
+    row found (or, with none, reads itself: a 401 if the token's user is
+    gone, inactive or revoked, else on to the 404)."""
+    from accounts.models import User
+
+    try:
+        rows = compiled.rows(user_id=pending.user_id, token_version=pending.token_version, **values)
+    except (ValidationError, ValueError, TypeError):  # claims that are no id or version: the full checks say
+        rows = []
+    pending.resolve(model_from_row(User, rows[0], MEMBER) if rows else None)
+    return rows
 
 
 def project_get_for_user(*, user, workspace_id, project_id, need=Role.VIEWER, counts: bool | tuple = True,

@@ -159,10 +159,11 @@ def test_a_signed_url_reads_the_links_in_the_projects_query(granted):
     with CaptureQueriesContext(connection) as ctx:
         assert upload_url().status_code == 200
     queries = [q["sql"] for q in ctx.captured_queries]
-    # The token's user, the project with its links, the access log's row.
-    assert len(queries) == 3, queries
+    # The project with its links and the token's user, then the access log's row.
+    assert len(queries) == 2, queries
     links = [q for q in queries if "project_storage_connections" in q]
     assert len(links) == 1 and "projects_project" in links[0]
+    assert links[0].count('JOIN "workspaces_membership"') == 1 and links[0].count('JOIN "accounts_user"') == 1
     # A name outside the links is still refused, with nothing logged.
     logged = AccessLogEntry.objects.count()
     outside = client.post(f"{base}/upload-url", {"bucket": bucket, "object_name": "other/x.txt"}, format="json")
