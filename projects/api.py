@@ -4,6 +4,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.authentication import DEFERRED_AUTHENTICATION, DEFERRED_PERMISSIONS
 from accounts.serializers import UserSerializer, user_data
 from omx.api import datetime_text, errors, paginated_response
 from omx.pagination import PageNumberPagination
@@ -102,6 +103,9 @@ SHOWN_COUNTS = ("connection_count",)
 
 
 class ProjectDetailApi(APIView):
+    # Each handler looks the project up first: the bearer token's user is read in that query.
+    authentication_classes, permission_classes = DEFERRED_AUTHENTICATION, DEFERRED_PERMISSIONS
+
     class InputSerializer(serializers.Serializer):
         name = serializers.CharField(max_length=100, required=False)
         description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
@@ -135,6 +139,8 @@ class ProjectDetailApi(APIView):
 
 
 class ProjectDashboardApi(APIView):
+    authentication_classes, permission_classes = DEFERRED_AUTHENTICATION, DEFERRED_PERMISSIONS  # as above
+
     class OutputSerializer(serializers.Serializer):
         project = ProjectSerializer(read_only=True)
         member_count = serializers.IntegerField(read_only=True)

@@ -1,7 +1,8 @@
-"""Storage calls read a bearer token's user in the project's own query
-(accounts.authentication.PendingUser). Every refusal the usual read gives
-stays exactly as it was, on every storage route and method: a user who is
-gone or inactive, or a revoked token, is a 401 before anything else."""
+"""Storage calls, and the project's own, read a bearer token's user in the
+project's query (accounts.authentication.PendingUser). Every refusal the
+usual read gives stays exactly as it was, on every such route and method: a
+user who is gone or inactive, or a revoked token, is a 401 before anything
+else."""
 
 import uuid
 
@@ -10,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import get_resolver
 
-from accounts.authentication import PendingUser
+from accounts.authentication import DeferredJWTAuthentication, PendingUser
 from accounts.tokens import token_pair_for_user
 from projects.models import Project
 from storage.api import StorageApi
@@ -20,8 +21,8 @@ from workspaces.models import Membership, Role, Workspace
 pytestmark = pytest.mark.django_db
 
 
-def _storage_routes():
-    """(route, view class) of every URL served by a StorageApi view."""
+def _deferred_routes():
+    """(route, view class) of every URL whose view reads the bearer's user itself."""
     found = []
 
     def walk(patterns, prefix):
@@ -30,19 +31,28 @@ def _storage_routes():
                 walk(pattern.url_patterns, prefix + str(pattern.pattern))
                 continue
             view = getattr(pattern.callback, "view_class", None)
-            if view is not None and issubclass(view, StorageApi) and not str(pattern.pattern).endswith("/"):
+            deferred = DeferredJWTAuthentication in getattr(view, "authentication_classes", ())
+            if deferred and not str(pattern.pattern).endswith("/"):
                 found.append((prefix + str(pattern.pattern), view))
 
     walk(get_resolver().url_patterns, "/")
     return found
 
 
-ROUTES = [(route, view, method) for route, view in _storage_routes() for method in view.need]
+def _methods(view):
+    if issubclass(view, StorageApi):
+        return list(view.need)
+    return [method.upper() for method in ("get", "post", "put", "patch", "delete") if hasattr(view, method)]
 
 
-def test_every_storage_route_is_covered():
-    assert len({view for _, view, _ in ROUTES}) >= 15
+ROUTES = [(route, view, method) for route, view in _deferred_routes() for method in _methods(view)]
+
+
+def test_every_storage_and_project_route_is_covered():
+    views = {view.__name__ for _, view, _ in ROUTES}
+    assert len(views) >= 17 and {"ProjectDetailApi", "ProjectDashboardApi", "UploadUrlApi"} <= views
     assert any(route.endswith("/upload-url") and method == "POST" for route, _, method in ROUTES)
+    assert {method for _, view, method in ROUTES if view.__name__ == "ProjectDetailApi"} == {"GET", "PATCH", "DELETE"}
 
 
 @pytest.fixture
@@ -64,12 +74,14 @@ def _call(route, method, token, workspace, project):
         url = url.replace(f"<uuid:{name}>", str(uuid.uuid4()))
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-    body = {"bucket": "omx-bearer", "object_name": "x.txt", "bucket_name": "omx-bearer", "names": ["x.txt"]}
+    body = {"bucket": "omx-bearer", "object_name": "x.txt", "bucket_name": "omx-bearer", "names": ["x.txt"],
+            "name": "Renamed"}
     return getattr(client, method.lower())(url, body if method != "GET" else None, format="json")
 
 
 def _state():
-    return (StorageConnection.objects.count(), AccessLogEntry.objects.count(), Project.objects.count())
+    return (StorageConnection.objects.count(), AccessLogEntry.objects.count(),
+            list(Project.objects.values_list("name", flat=True)))
 
 
 @pytest.mark.parametrize("case", ["revoked", "inactive", "deleted"])
