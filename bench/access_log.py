@@ -4,8 +4,11 @@ the stack's PostgreSQL and fake-gcs-server and differ only in
 ACCESS_LOG_ENABLED. The stack's own server is not one of them: it has served
 every other row, and gunicorn restarts a worker after `max_requests`, a cost
 (a second or so of CPU for the new worker's start) that would land on one
-side only. The two run in turn, on-off-off-on, so a change in the machine's
-load falls on both sides alike; the ratio is of the summed rates, and worker
+side only. Both are warmed by a short unmeasured run first (a fresh worker
+compiles and prepares its statements and imports lazily on its first
+requests, which would otherwise land on the side measured first). The two
+run in turn, on-off-off-on, so a change in the machine's load falls on both
+sides alike; the ratio is of the summed rates, and worker
 restarts seen during the runs are reported.
 
 Run by `bench/run.py` after the main rows.
@@ -31,6 +34,8 @@ def measure(stack, seed, load, *, clients: int, seconds: float, log=print) -> di
     try:
         for server in servers.values():
             server.start()
+        for server in servers.values():  # both warm (each thread's connection, statements, imports) before any run
+            load.run(kind="http", base_url=server.url, requests=upload, clients=clients, seconds=1, warmup=3)
         for side in ORDER:
             server = servers[side]
             before = set(server.worker_pids())
