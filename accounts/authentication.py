@@ -79,6 +79,22 @@ class IsAuthenticatedOrPending(IsAuthenticated):
         return pending_user(request.user) is not None or super().has_permission(request, view)
 
 
-# For views that read a bearer token's user with their own first query.
-DEFERRED_AUTHENTICATION = (DeferredJWTAuthentication, SessionAuthentication)
-DEFERRED_PERMISSIONS = (IsAuthenticatedOrPending,)
+class ReadsBearerWithLookup:
+    """For an APIView whose handlers look up, before anything else, a row
+    whose query can read the bearer token's user too (PendingUser; the
+    project lookups do). Whatever a handler did, a token whose user is gone
+    or inactive, or which is revoked, gets the 401 it gets everywhere else:
+    a user still pending when the answer is ready is read then, and a
+    failed check replaces the answer."""
+
+    authentication_classes = (DeferredJWTAuthentication, SessionAuthentication)
+    permission_classes = (IsAuthenticatedOrPending,)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        pending = pending_user(getattr(request, "_user", None))
+        if pending is not None:
+            try:
+                pending.resolve(None)
+            except exceptions.AuthenticationFailed as exc:
+                response = self.handle_exception(exc)
+        return super().finalize_response(request, response, *args, **kwargs)

@@ -4,7 +4,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.authentication import DEFERRED_AUTHENTICATION, DEFERRED_PERMISSIONS
+from accounts.authentication import ReadsBearerWithLookup
 from accounts.serializers import UserSerializer, user_data
 from omx.api import datetime_text, errors, paginated_response
 from omx.pagination import PageNumberPagination
@@ -102,10 +102,7 @@ class ProjectListApi(APIView):
 SHOWN_COUNTS = ("connection_count",)
 
 
-class ProjectDetailApi(APIView):
-    # Each handler looks the project up first: the bearer token's user is read in that query.
-    authentication_classes, permission_classes = DEFERRED_AUTHENTICATION, DEFERRED_PERMISSIONS
-
+class ProjectDetailApi(ReadsBearerWithLookup, APIView):  # each handler looks the project up first
     class InputSerializer(serializers.Serializer):
         name = serializers.CharField(max_length=100, required=False)
         description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
@@ -138,9 +135,7 @@ class ProjectDetailApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ProjectDashboardApi(APIView):
-    authentication_classes, permission_classes = DEFERRED_AUTHENTICATION, DEFERRED_PERMISSIONS  # as above
-
+class ProjectDashboardApi(ReadsBearerWithLookup, APIView):
     class OutputSerializer(serializers.Serializer):
         project = ProjectSerializer(read_only=True)
         member_count = serializers.IntegerField(read_only=True)

@@ -4,7 +4,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.authentication import DEFERRED_AUTHENTICATION, DEFERRED_PERMISSIONS
+from accounts.authentication import ReadsBearerWithLookup
 from omx.api import FlatInputSerializer, errors, paginated_response
 from omx.net import client_ip
 from omx.pagination import PageNumberPagination
@@ -25,15 +25,13 @@ TAG = ["storage"]
 STORAGE_ERRORS = errors(400, 401, 403, 404, 502, 503)
 
 
-class StorageApi(APIView):
+class StorageApi(ReadsBearerWithLookup, APIView):
     """Each view resolves the project once, with the role its HTTP method
     needs. A method missing from `need` is refused, never let through.
 
     A bearer token's user is read in that same query (PendingUser): every
     handler looks the project up before anything else."""
 
-    authentication_classes = DEFERRED_AUTHENTICATION
-    permission_classes = DEFERRED_PERMISSIONS
     need: dict[str, Role] = {}  # method -> Role
     # Methods that check names against the project's links and change none:
     # the links come with the project, in its query.

@@ -157,3 +157,43 @@ def test_session_calls_to_storage_read_the_user_as_before(member, client):
     client.logout()
     response = client.get(f"/api/workspaces/{workspace.pk}/projects/{project.pk}/storage/connections")
     assert response.status_code == 401
+
+
+def test_a_handler_that_never_reads_the_user_still_refuses_a_bad_token(member):
+    """The mixin's own guarantee, for a view that forgets the lookup: the
+    pending user is read when the answer is ready, and a failed check wins."""
+    from django.http import Http404
+    from rest_framework.response import Response
+    from rest_framework.test import APIRequestFactory
+    from rest_framework.views import APIView
+
+    from accounts.authentication import ReadsBearerWithLookup
+
+    class Careless(ReadsBearerWithLookup, APIView):
+        def get(self, request):
+            return Response({"fine": True})
+
+        def delete(self, request):
+            raise Http404("No such thing.")
+
+    user, _, _ = member
+    token = token_pair_for_user(user)["access_token"]
+    factory, view = APIRequestFactory(), Careless.as_view()
+
+    def call(method):
+        request = getattr(factory, method)("/", HTTP_AUTHORIZATION=f"Bearer {token}")
+        response = view(request)
+        response.render()
+        return response
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert call("get").status_code == 200
+    assert len([q for q in ctx.captured_queries if 'FROM "accounts_user"' in q["sql"]]) == 1
+    assert call("delete").status_code == 404
+
+    user.token_version += 1
+    user.save(update_fields=["token_version"])
+    for method in ("get", "delete"):
+        response = call(method)
+        assert response.status_code == 401 and response.data["code"] == "token_revoked"
+        assert response["WWW-Authenticate"].startswith("Bearer")
