@@ -197,3 +197,17 @@ def test_a_handler_that_never_reads_the_user_still_refuses_a_bad_token(member):
         response = call(method)
         assert response.status_code == 401 and response.data["code"] == "token_revoked"
         assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_a_token_without_a_user_claim_is_refused_as_simplejwt_refuses_it(member):
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    from accounts.authentication import VERSION_CLAIM
+
+    user, workspace, project = member
+    token = AccessToken.for_user(user)
+    token[VERSION_CLAIM] = user.token_version
+    del token["user_id"]
+    response = _call("/api/workspaces/<uuid:wid>/projects/<uuid:pid>/storage/connections", "GET", str(token),
+                     workspace, project)
+    assert response.status_code == 401 and response.json()["code"] == "token_not_valid"
