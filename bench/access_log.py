@@ -58,7 +58,8 @@ def measure(stack, seed, load, *, clients: int, seconds: float, rounds: int = 5,
         for side in servers:  # both warm before any measured burst
             burst(side, 1)
         errors = restarts = 0
-        cpu = {"with": [], "without": []}
+        for values in cpu.values():
+            values.clear()
         for k in range(rounds):
             order = ("with", "without") if k % 2 == 0 else ("without", "with")
             pairs.append({side: burst(side, seconds) for side in order})
