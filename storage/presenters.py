@@ -4,7 +4,7 @@ kinds (for icons and previews) and a file's details with its preview."""
 import codecs
 import mimetypes
 from datetime import timedelta
-from functools import cache
+from functools import cache, lru_cache
 from urllib.parse import urlencode
 
 from django.utils import timezone, translation
@@ -154,7 +154,26 @@ def _extension(name: str) -> str:
 
 
 def file_kind(content_type: str, name: str) -> str:
-    essence = _essence(content_type, name)
+    kind = _kind_of_type(content_type or "")
+    if kind:
+        return kind
+    kind = _kind_of_essence(_essence(content_type, name))
+    return "text" if kind == "file" and _extension(name) in TEXT_EXTENSIONS else kind
+
+
+@lru_cache(maxsize=512)
+def _kind_of_type(content_type: str) -> str | None:
+    """The kind a content type decides alone, or None where the name has a
+    say (a generic type, or one a text extension may still make text): a
+    page of rows mostly repeats a few types."""
+    essence = content_type.split(";", 1)[0].strip().lower()
+    if essence in GENERIC_TYPES:
+        return None
+    kind = _kind_of_essence(essence)
+    return None if kind == "file" else kind
+
+
+def _kind_of_essence(essence: str) -> str:
     if essence.startswith("image/"):
         return "image"
     if essence == "application/pdf":
@@ -165,8 +184,7 @@ def file_kind(content_type: str, name: str) -> str:
         return "video"
     if essence in ARCHIVE_TYPES:
         return "archive"
-    if (essence.startswith("text/") or essence in TEXT_TYPES or essence.endswith(("+json", "+xml"))
-            or _extension(name) in TEXT_EXTENSIONS):
+    if essence.startswith("text/") or essence in TEXT_TYPES or essence.endswith(("+json", "+xml")):
         return "text"
     return "file"
 
@@ -187,6 +205,8 @@ class RowText:
         self.months = _month_abbreviations(translation.get_language())
 
     def size(self, size: int) -> str:
+        if 0 <= size < 1024:  # most objects of many buckets
+            return f"{size}\xa0byte{'' if size == 1 else 's'}"
         sign = "-" if size < 0 else ""
         size = abs(size)
         for unit, label in self.UNITS:
@@ -201,7 +221,7 @@ class RowText:
         if updated is None:
             row["updated_iso"] = row["updated_label"] = ""
         else:
-            local = updated.astimezone(self.zone) if timezone.is_aware(updated) else updated
+            local = updated if updated.utcoffset() is None else updated.astimezone(self.zone)
             row["updated_iso"] = local.isoformat()
             row["updated_label"] = (f"{local.day} {self.months[local.month - 1]} {local.year}, "
                                     f"{local.hour:02d}:{local.minute:02d}")

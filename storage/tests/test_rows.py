@@ -16,7 +16,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from storage.browse import Browse, quote_value
-from storage.presenters import RowText
+from storage.presenters import RowText, file_kind
 from storage.rows_html import rows_html
 
 
@@ -167,3 +167,17 @@ def test_a_file_row_names_its_details_url_only_when_it_is_not_its_link():
     assert "data-details-url" not in items[0] and items[1]["data-details-url"] == rows[1]["details_url"]
     sizes = [attrs for tag, attrs in parsed.elements if "fb-col-size" in (attrs.get("class") or "")]
     assert [s.get("title") for s in sizes] == [None, "2048 bytes"]  # 12 bytes reads exactly already
+
+
+@pytest.mark.parametrize(("content_type", "name", "kind"), [
+    ("image/png", "notes.txt", "image"), ("IMAGE/PNG; q=1", "x", "image"), ("application/pdf", "x.txt", "pdf"),
+    ("audio/mpeg", "x", "audio"), ("video/mp4", "x", "video"), ("application/zip", "a.txt", "archive"),
+    ("text/plain", "a.bin", "text"), ("application/json", "a", "text"), ("application/vnd.api+json", "a", "text"),
+    ("application/x-unknown", "notes.md", "text"), ("application/x-unknown", "blob.bin", "file"),
+    ("application/octet-stream", "photo.JPG", "image"), ("application/octet-stream", "a.zip", "archive"),
+    ("", "report.pdf", "pdf"), ("", "data.csv", "text"), ("binary/octet-stream", "x.tar", "archive"),
+    ("application/octet-stream", "noext", "file"), ("application/octet-stream", "README.MD", "text"),
+])
+def test_file_kind_reads_the_type_then_the_name(content_type, name, kind):
+    assert file_kind(content_type, name) == kind
+    assert file_kind(content_type, name) == kind  # the type's kind is remembered, the name's is not
