@@ -29,9 +29,9 @@ from bench.jobs import measure_jobs, print_jobs
 from bench.loadgen import LoadGenerator
 from bench.stack import PASSWORD, Api, SetupError, Stack, seed_workspace, session_login, worker_rss_kib
 
-# --- The browser page (storage/views.py) is being built separately. ---------------
-# Its URLs are read from here; the two rows are skipped with a note while the
-# page answers 404. Placeholders: {workspace_slug} {project_slug} {bucket} {prefix}.
+# --- The Files page (storage/views.py) and its HTMX listing. -------------------------
+# Placeholders: {workspace_slug} {project_slug} {bucket} {prefix}. Where the page
+# does not answer 200 (a broken build), its two rows are skipped with a note.
 FILES_PAGE = "/w/{workspace_slug}/p/{project_slug}/files/"
 FILES_FRAGMENT = "/w/{workspace_slug}/p/{project_slug}/files/?bucket={bucket}&prefix={prefix}"
 FRAGMENT_HEADERS = {"HX-Request": "true", "HX-Target": "fb-listing"}
@@ -188,8 +188,8 @@ def browser_rows(stack: Stack, seed, results: dict) -> dict:
     cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
     probe = session.get(stack.app.url + page, timeout=30, allow_redirects=False)
     if probe.status_code != 200:
-        note = (f"browser page rows skipped: GET {FILES_PAGE} answered {probe.status_code} "
-                "(set FILES_PAGE / FILES_FRAGMENT at the top of bench/run.py once the page exists)")
+        note = (f"Files page rows skipped: GET {FILES_PAGE} answered {probe.status_code} "
+                "(FILES_PAGE / FILES_FRAGMENT at the top of bench/run.py name the URLs)")
         results["notes"].append(note)
         log(f"  {note}")
         return {}
