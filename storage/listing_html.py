@@ -1,4 +1,4 @@
-"""The listing as HTML: the `listing` and `results` partials of
+"""The listing as HTML: the `listing`, `results` and `newfolder` partials of
 templates/storage/browser.html, around the rows of storage.rows_html.
 
 Every navigation in the Files page swaps the listing. Through the Django
@@ -7,9 +7,9 @@ head) cost as much as its hundred rows, about 0.6 ms a request, and copied
 the rows' markup once per nested block (bench/README.md). Here it is laid out
 as the rows are: each value a user, a bucket or a URL carries is escaped once
 with `html.escape` where it is placed; the rest are names and flags of the
-page. The new-folder form and a problem's message stay partials of the
-template (`render_partial` renders them with the page's context): the form's
-fields are Django's. storage/tests/test_listing_html.py renders hostile values
+page. The new-folder form's fields and a problem's message stay partials of
+the template (`render_partial` renders them with the page's context): the
+form's fields are Django's. storage/tests/test_listing_html.py renders hostile values
 in every state and checks the markup as a browser parses it.
 
 `c` is the page's context (storage.presenters.page_context and listing_load);
@@ -18,6 +18,8 @@ missing keys read as the template language reads them.
 
 from collections.abc import Callable, Mapping
 from html import escape
+
+from django.utils import translation
 
 from storage.backends import backend_class
 from storage.rows_html import HTMX_OPEN, rows_html
@@ -195,13 +197,47 @@ SHARES_BUTTON = ('<button type="button" class="button secondary small fb-needs-j
 
 def _toolbar(c: Mapping, connection, prefix: str, render_partial: Callable[[str], str]) -> str:
     if c.get("can_write"):
-        tools = f'{WRITE_TOOLS}\n{render_partial("newfolder")}\n{SELECTION_TOOLS}'
+        tools = f'{WRITE_TOOLS}\n{newfolder_html(c, render_partial)}\n{SELECTION_TOOLS}'
     else:
         workspace = escape(str(c["workspace"].name))
         tools = (f'<span class="badge" title="Your role in {workspace} is viewer: you can browse and download.">'
                  'View only</span>')
     return (f'<div class="fb-toolbar" role="toolbar" aria-label="File actions">\n{tools}\n{FILE_TOOLS}\n'
             f'{_filter_form(c, connection, prefix)}\n{_views(c)}\n{SHARES_BUTTON}\n</div>')
+
+
+def newfolder_html(c: Mapping, render_partial: Callable[[str], str]) -> str:
+    """The New folder popover; its fields are the page's `folder_fields` partial."""
+    form, connection = c.get("folder_form"), c.get("connection")
+    bound = form is not None and form.is_bound
+    fields = render_partial("folder_fields") if bound or form is None or form.initial else _blank_fields(
+        form, render_partial)
+    url, prefix = escape(str(c.get("folder_url", ""))), escape(str(c.get("prefix", "")))
+    return (
+        f'<details id="fb-newfolder" class="fb-newfolder"{" open" if bound and form.errors else ""}>\n'
+        f'<summary class="button secondary small">{_icon("folder-plus")}New folder</summary>\n'
+        f'<form method="post" action="{url}" hx-post="{url}" hx-target="#fb-newfolder" hx-swap="outerHTML" '
+        f'class="fb-popover" novalidate>\n{_csrf_input(c)}\n'
+        f'<input type="hidden" name="c" value="{escape(str(connection.pk)) if connection else ""}">\n'
+        f'<input type="hidden" name="prefix" value="{prefix}">\n{fields}\n'
+        f'<p class="help">Creates an empty placeholder object <code>{prefix}<var>name</var>/</code>; '
+        'in GCS a folder is just a name prefix.</p>\n'
+        '<div class="row"><button type="submit" class="button small">Create folder</button>'
+        '<span class="spinner" aria-hidden="true"></span></div>\n</form>\n</details>'
+    )
+
+
+_BLANK_FIELDS: dict[tuple, str] = {}
+
+
+def _blank_fields(form, render_partial: Callable[[str], str]) -> str:
+    """A form with no data and no initial values writes the same fields on
+    every page (no value, no error): rendered once a process and language."""
+    key = (type(form), translation.get_language())
+    fields = _BLANK_FIELDS.get(key)
+    if fields is None:
+        fields = _BLANK_FIELDS[key] = render_partial("folder_fields")
+    return fields
 
 
 def _filter_form(c: Mapping, connection, prefix: str) -> str:

@@ -3,8 +3,9 @@
 `{% browser_rules %}` hands the page's ES modules the rules Python owns
 (among them the parts of the status line, which storage.listing_html writes
 first and the modules rewrite once rows are scrolled in, sorted or
-selected); `{% file_listing %}`, `{% file_results %}` and `{% file_rows %}`
-write the listing, its results and its rows.
+selected); `{% file_listing %}`, `{% file_results %}`, `{% file_rows %}` and
+`{% file_newfolder %}` write the listing, its results, its rows and the New
+folder popover.
 """
 
 from functools import lru_cache
@@ -15,7 +16,7 @@ from django.utils.html import json_script
 from django.utils.safestring import mark_safe
 
 from storage.backends import backend_class
-from storage.listing_html import STATUS_PARTS, listing_html, results_html
+from storage.listing_html import STATUS_PARTS, listing_html, newfolder_html, results_html
 from storage.rows_html import rows_html
 from storage.rules import page_rules
 from storage.share_services import MAX_USES as SHARE_MAX_USES
@@ -70,3 +71,9 @@ def file_listing(context) -> str:
 def file_results(context) -> str:
     """The results of a listing or a search (storage.listing_html: escaped there)."""
     return mark_safe(results_html(context, _partial_renderer(context)))  # noqa: S308
+
+
+@register.simple_tag(takes_context=True)
+def file_newfolder(context) -> str:
+    """The New folder popover (storage.listing_html: escaped there)."""
+    return mark_safe(newfolder_html(context, _partial_renderer(context)))  # noqa: S308

@@ -93,7 +93,7 @@ def test_the_listing_escapes_every_value(view, search, can_write, htmx):
     partials = [attrs["data-partial"] for _, attrs in parsed.elements if "data-partial" in attrs]
     selection = _inputs(parsed, "fb-selection")
     if can_write:
-        assert partials == ["newfolder"]
+        assert partials == ["folder_fields"]
         assert by_id["fb-selection"]["action"] == by_id["fb-selection"]["hx-post"] == f"/delete?{EVIL}"
         expected = [] if htmx else [("csrfmiddlewaretoken", f"token{EVIL}")]
         assert [(a["name"], a["value"]) for a in selection] == [
@@ -147,7 +147,7 @@ def test_an_empty_folder_or_search_says_so(search, more):
 def test_a_problem_is_the_page_partial():
     problem = {"title": "T", "detail": "D", "retry": True}
     parsed = _Parsed(listing_html(_context(problem=problem), _partial))
-    assert [a["data-partial"] for _, a in parsed.elements if "data-partial" in a] == ["newfolder", "problem"]
+    assert [a["data-partial"] for _, a in parsed.elements if "data-partial" in a] == ["folder_fields", "problem"]
     parsed = _Parsed(listing_html(_context(problem=problem, connection=False), _partial))
     assert [(tag, a.get("id") or a.get("data-partial")) for tag, a in parsed.elements] == [
         ("title", None), ("div", "fb-listing"), ("div", "fb-results"), ("i", "problem")]
@@ -171,3 +171,36 @@ def test_a_project_with_no_bucket_says_who_can_link_one(is_admin, required, gran
     _safe(parsed)
     assert says in " ".join(parsed.text)
     assert bool(asked) == (is_admin and required)  # the grants are read only where the words depend on them
+
+
+def test_the_new_folder_popover_renders_a_blank_form_once_and_a_bound_one_each_time():
+    from storage.forms import FolderForm
+    from storage.listing_html import newfolder_html
+
+    asked = []
+
+    def fields(name):
+        asked.append(name)
+        form = context["folder_form"]
+        return f'<i data-fields="{"bound" if form.is_bound else "blank"}"></i>'
+
+    context = _context(folder_form=FolderForm(), folder_url=f"/folders?{EVIL}", htmx=False)
+    first, second = newfolder_html(context, fields), newfolder_html(context, fields)
+    assert first == second and len(asked) <= 1  # the blank fields may be remembered from an earlier page
+    parsed = _Parsed(first)
+    _safe(parsed)
+    details = parsed.elements[0][1]
+    assert details["id"] == "fb-newfolder" and "open" not in details
+    form = next(attrs for tag, attrs in parsed.elements if tag == "form")
+    assert form["action"] == form["hx-post"] == f"/folders?{EVIL}"
+    assert [(a["name"], a["value"]) for t, a in parsed.elements if t == "input" and a["type"] == "hidden"] == [
+        ("csrfmiddlewaretoken", f"token{EVIL}"), ("c", context["connection"].pk), ("prefix", context["prefix"])]
+    assert f"{context['prefix']}name/" in "".join(parsed.text)
+    asked.clear()
+    context["folder_form"] = FolderForm(data={"name": " / "})
+    assert not context["folder_form"].is_valid()
+    for _ in range(2):
+        parsed = _Parsed(newfolder_html(context, fields))
+        assert "open" in parsed.elements[0][1]
+        assert [a["data-fields"] for _, a in parsed.elements if "data-fields" in a] == ["bound"]
+    assert asked == ["folder_fields", "folder_fields"]
