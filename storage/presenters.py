@@ -3,12 +3,13 @@ kinds (for icons and previews) and a file's details with its preview."""
 
 import codecs
 import mimetypes
-from datetime import timedelta
+from datetime import UTC, timedelta
 from functools import cache, lru_cache
 from urllib.parse import urlencode
 
 from django.utils import timezone, translation
 from django.utils.dates import MONTHS_3
+from django.utils.functional import SimpleLazyObject
 from django.utils.timesince import timesince
 
 from omx.net import client_ip
@@ -99,7 +100,7 @@ def page_context(request, project, state: Browse, **extra) -> dict:
         context["has_grants"] = cache(lambda: required and (
             any(c.granted for c in state.connections)
             or selectors.grant_list(workspace=project.workspace).exists()))
-    context["link_form"] = LinkBucketForm()
+    context["link_form"] = SimpleLazyObject(LinkBucketForm)  # the sidebar's: a listing never shows it
     context["folder_form"] = FolderForm()
     context.update(extra)
     return context
@@ -203,6 +204,8 @@ class RowText:
     def __init__(self):
         self.zone = timezone.get_current_timezone()
         self.months = _month_abbreviations(translation.get_language())
+        # Storage dates arrive in UTC: shown in UTC, they need no conversion.
+        self.in_utc = getattr(self.zone, "key", None) == "UTC" or self.zone is UTC
 
     def size(self, size: int) -> str:
         if 0 <= size < 1024:  # most objects of many buckets
@@ -221,7 +224,8 @@ class RowText:
         if updated is None:
             row["updated_iso"] = row["updated_label"] = ""
         else:
-            local = updated if updated.utcoffset() is None else updated.astimezone(self.zone)
+            local = updated if updated.tzinfo is UTC and self.in_utc or updated.utcoffset() is None \
+                else updated.astimezone(self.zone)
             row["updated_iso"] = local.isoformat()
             row["updated_label"] = (f"{local.day} {self.months[local.month - 1]} {local.year}, "
                                     f"{local.hour:02d}:{local.minute:02d}")
