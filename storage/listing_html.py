@@ -9,8 +9,8 @@ as the rows are: each value a user, a bucket or a URL carries is escaped once
 with `html.escape` where it is placed; the rest are names and flags of the
 page. The new-folder form's fields and a problem's message stay partials of
 the template (`render_partial` renders them with the page's context): the
-form's fields are Django's. storage/tests/test_listing_html.py renders hostile values
-in every state and checks the markup as a browser parses it.
+form's fields are Django's. storage/tests/test_listing_html.py renders
+hostile values in every state and checks the markup as a browser parses it.
 
 `c` is the page's context (storage.presenters.page_context and listing_load);
 missing keys read as the template language reads them.
@@ -46,11 +46,12 @@ STATUS_PARTS = (
     ("selected", " · {selected} selected"),
 )
 
-BUCKET_ICON = '<svg class="fb-icon" aria-hidden="true"><use href="#i-bucket"/></svg>'
-
 
 def _icon(name: str, extra: str = "") -> str:
     return f'<svg class="fb-icon{extra}" aria-hidden="true"><use href="#i-{name}"/></svg>'
+
+
+BUCKET_ICON = _icon("bucket")
 
 
 def status_text(facts: dict) -> str:
