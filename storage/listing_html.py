@@ -19,10 +19,11 @@ missing keys read as the template language reads them.
 from collections.abc import Callable, Mapping
 from html import escape
 
+from django.template.defaulttags import CsrfTokenNode
 from django.utils import translation
 
 from storage.backends import backend_class
-from storage.rows_html import HTMX_OPEN, rows_html
+from storage.rows_html import HTMX_OPEN, icon, page_rows_html
 from storage.rules import SORTS
 from storage.search import MAX_QUERY
 
@@ -45,13 +46,9 @@ STATUS_PARTS = (
     ("sorted", " · sorted by {sort_label} within the {n} loaded item{s}"),
     ("selected", " · {selected} selected"),
 )
-
-
-def _icon(name: str, extra: str = "") -> str:
-    return f'<svg class="fb-icon{extra}" aria-hidden="true"><use href="#i-{name}"/></svg>'
-
-
-BUCKET_ICON = _icon("bucket")
+BUCKET_ICON = icon("bucket")
+# Django's {% csrf_token %}, for a form a page without JavaScript posts.
+_CSRF_TOKEN = CsrfTokenNode()
 
 
 def status_text(facts: dict) -> str:
@@ -79,14 +76,9 @@ def _title(c: Mapping, partial: str) -> str:
 
 
 def _csrf_input(c: Mapping) -> str:
-    """{% csrf_token %} for a form a page without JavaScript posts; htmx sends the header instead."""
+    """The token field, but in a fragment: htmx sends the token in a header."""
     request = c.get("request")
-    if request is not None and getattr(request, "htmx", False):
-        return ""
-    token = c.get("csrf_token")
-    if not token or token == "NOTPROVIDED":
-        return ""
-    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(str(token))}">'
+    return "" if request is not None and getattr(request, "htmx", False) else _CSRF_TOKEN.render(c)
 
 
 def listing_html(c: Mapping, render_partial: Callable[[str], str]) -> str:
@@ -145,7 +137,7 @@ def _search_form(c: Mapping, connection, prefix: str) -> str:
         f'<form class="fb-search" role="search" method="get" action="{base}">\n'
         f'{_place_inputs(c, connection, prefix)}\n'
         '<label for="fb-search" class="visually-hidden">Search this folder and its subfolders</label>\n'
-        f'{_icon("search", " fb-filter-icon")}\n'
+        f'{icon("search", " fb-filter-icon")}\n'
         f'<input id="fb-search" type="search" name="search" value="{escape(str(c.get("search", "")))}" '
         f'maxlength="{MAX_QUERY}" autocomplete="off" spellcheck="false"\n'
         f'       placeholder="Search in {escape(str(c.get("here_label", "")))}" hx-sync="#fb-main:replace" '
@@ -153,20 +145,20 @@ def _search_form(c: Mapping, connection, prefix: str) -> str:
     )
 
 
-def _tool(action: str, icon: str, label: str, *, extra: str = "", title: str = "") -> str:
+def _tool(action: str, sprite: str, label: str, *, extra: str = "", title: str = "") -> str:
     """A toolbar button the page's script drives, disabled until something is
     selected; with a title, its label may hide in a narrow window."""
     text = f'<span class="fb-tool-label">{label}</span>' if title else label
     title = f' title="{title}"' if title else ""
     return (f'<button type="button" class="button secondary small fb-needs-js" data-action="{action}"{extra}{title} '
-            f'disabled>\n  {_icon(icon)}{text}</button>')
+            f'disabled>\n  {icon(sprite)}{text}</button>')
 
 
 WRITE_TOOLS = "\n".join([
     '<button type="button" class="button small fb-needs-js" data-action="upload-files" '
-    f'aria-label="Upload files to this folder">\n  {_icon("upload")}Upload</button>',
+    f'aria-label="Upload files to this folder">\n  {icon("upload")}Upload</button>',
     '<button type="button" class="button secondary small fb-square fb-needs-js" data-action="upload-folder" '
-    f'aria-label="Upload a whole folder" title="Upload a whole folder">\n  {_icon("folder-upload")}</button>',
+    f'aria-label="Upload a whole folder" title="Upload a whole folder">\n  {icon("folder-upload")}</button>',
     '<input type="file" id="fb-upload-files" class="visually-hidden" multiple tabindex="-1" aria-hidden="true" '
     'aria-label="Files to upload">',
     '<input type="file" id="fb-upload-folder" class="visually-hidden" multiple webkitdirectory tabindex="-1" '
@@ -174,7 +166,7 @@ WRITE_TOOLS = "\n".join([
 ])
 SELECTION_TOOLS = "\n".join([
     '<button type="submit" form="fb-selection" id="fb-delete" class="button danger small" '
-    f'aria-label="Delete the selected items">\n  {_icon("trash")}Delete'
+    f'aria-label="Delete the selected items">\n  {icon("trash")}Delete'
     '<span class="fb-count" aria-hidden="true"></span></button>',
     _tool("rename", "rename", "Rename", extra=' aria-keyshortcuts="F2"', title="Rename (F2)"),
     _tool("move-to", "move", "Move to…", extra=' aria-haspopup="dialog"', title="Move to…"),
@@ -184,12 +176,12 @@ SELECTION_TOOLS = "\n".join([
 FILE_TOOLS = (
     '<span class="fb-file-actions fb-needs-js" role="group" aria-label="The selected files">\n'
     '<button type="button" class="button secondary small fb-square" data-action="download-selected" '
-    f'aria-label="Download the selected files" title="Download" disabled>\n  {_icon("download")}'
+    f'aria-label="Download the selected files" title="Download" disabled>\n  {icon("download")}'
     '<span class="fb-count" aria-hidden="true"></span></button>\n'
     '<button type="button" class="button secondary small fb-square" data-action="copy-path" '
-    f'aria-label="Copy the selected file\'s path" title="Copy path" disabled>\n  {_icon("copy")}</button>\n'
+    f'aria-label="Copy the selected file\'s path" title="Copy path" disabled>\n  {icon("copy")}</button>\n'
     '<button type="button" class="button secondary small fb-square" data-action="copy-link" '
-    f'aria-label="Copy a signed link to the selected file" title="Copy link" disabled>\n  {_icon("link")}</button>\n'
+    f'aria-label="Copy a signed link to the selected file" title="Copy link" disabled>\n  {icon("link")}</button>\n'
     '</span>\n<span class="spacer"></span>'
 )
 SHARES_BUTTON = ('<button type="button" class="button secondary small fb-needs-js" data-action="shares" '
@@ -216,7 +208,7 @@ def newfolder_html(c: Mapping, render_partial: Callable[[str], str]) -> str:
     url, prefix = escape(str(c.get("folder_url", ""))), escape(str(c.get("prefix", "")))
     return (
         f'<details id="fb-newfolder" class="fb-newfolder"{" open" if bound and form.errors else ""}>\n'
-        f'<summary class="button secondary small">{_icon("folder-plus")}New folder</summary>\n'
+        f'<summary class="button secondary small">{icon("folder-plus")}New folder</summary>\n'
         f'<form method="post" action="{url}" hx-post="{url}" hx-target="#fb-newfolder" hx-swap="outerHTML" '
         f'class="fb-popover" novalidate>\n{_csrf_input(c)}\n'
         f'<input type="hidden" name="c" value="{escape(str(connection.pk)) if connection else ""}">\n'
@@ -246,7 +238,7 @@ def _filter_form(c: Mapping, connection, prefix: str) -> str:
         f'<form class="fb-filter" role="search" method="get" action="{escape(str(c["state"].base))}">\n'
         f'{_place_inputs(c, connection, prefix, order=True)}\n'
         '<label for="fb-q" class="visually-hidden">Filter the loaded items by name</label>\n'
-        f'{_icon("filter", " fb-filter-icon")}\n'
+        f'{icon("filter", " fb-filter-icon")}\n'
         f'<input id="fb-q" type="search" name="q" value="{escape(str(c.get("q", "")))}" '
         'placeholder="Filter loaded items" autocomplete="off" spellcheck="false">\n</form>'
     )
@@ -259,7 +251,7 @@ def _views(c: Mapping) -> str:
         url, on = escape(str(urls.get(view, ""))), view == current
         links.append(f'<a href="{url}" hx-get="{url}" {HTMX_OPEN}\n   class="fb-view{" active" if on else ""}" '
                      f'aria-label="{label}" aria-pressed="{"true" if on else "false"}" role="button">\n'
-                     f'  {_icon(view)}</a>')
+                     f'  {icon(view)}</a>')
     return f'<div class="fb-views" role="group" aria-label="View as">\n{"\n".join(links)}\n</div>'
 
 
@@ -301,8 +293,7 @@ def results_html(c: Mapping, render_partial: Callable[[str], str]) -> str:
 
 
 def _rows_frame(c: Mapping, view: str, search: str) -> str:
-    rows = rows_html(rows=c.get("rows") or (), view=view, selected_name=c.get("selected_name"), search=search,
-                     can_write=c.get("can_write"), more_url=c.get("more_url"))
+    rows = page_rows_html(c)
     if view == "grid":
         return f'<ul id="fb-rows" class="fb-grid" aria-label="Files and folders">{rows}</ul>'
     what = f"Files whose name contains “{escape(search)}” in " if search else "Files and folders in "

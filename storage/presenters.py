@@ -224,8 +224,8 @@ class RowText:
         if updated is None:
             row["updated_iso"] = row["updated_label"] = ""
         else:
-            local = updated if updated.tzinfo is UTC and self.in_utc or updated.utcoffset() is None \
-                else updated.astimezone(self.zone)
+            as_is = (updated.tzinfo is UTC and self.in_utc) or updated.utcoffset() is None
+            local = updated if as_is else updated.astimezone(self.zone)
             row["updated_iso"] = local.isoformat()
             row["updated_label"] = (f"{local.day} {self.months[local.month - 1]} {local.year}, "
                                     f"{local.hour:02d}:{local.minute:02d}")

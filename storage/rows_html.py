@@ -18,9 +18,22 @@ from functools import lru_cache
 from html import escape
 
 HTMX_OPEN = 'hx-target="#fb-listing" hx-swap="outerHTML" hx-sync="#fb-main:replace" hx-push-url="true"'
-DOWNLOAD_ICON = '<svg class="fb-icon" aria-hidden="true"><use href="#i-download"/></svg>'
+
+
+def icon(name: str, extra: str = "") -> str:
+    """One of the page's SVG sprites (templates/storage/browser.html), inline with text."""
+    return f'<svg class="fb-icon{extra}" aria-hidden="true"><use href="#i-{name}"/></svg>'
+
+
+DOWNLOAD_ICON = icon("download")
 # A page's content types are mostly a few repeated ones.
 _escape_type = lru_cache(maxsize=256)(escape)
+
+
+def page_rows_html(c) -> str:
+    """The rows of the page whose context (a Mapping) is `c`."""
+    return rows_html(rows=c.get("rows") or (), view=c.get("view"), selected_name=c.get("selected_name"),
+                     search=c.get("search"), can_write=c.get("can_write"), more_url=c.get("more_url"))
 
 
 def rows_html(*, rows, view: str, selected_name: str, search: str, can_write: bool, more_url: str | None) -> str:

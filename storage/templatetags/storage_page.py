@@ -17,7 +17,7 @@ from django.utils.safestring import mark_safe
 
 from storage.backends import backend_class
 from storage.listing_html import STATUS_PARTS, listing_html, newfolder_html, results_html
-from storage.rows_html import rows_html
+from storage.rows_html import page_rows_html
 from storage.rules import page_rules
 from storage.share_services import MAX_USES as SHARE_MAX_USES
 
@@ -50,30 +50,33 @@ def _rules_script(scheme: str, share_max_days: int) -> str:
 @register.simple_tag(takes_context=True)
 def file_rows(context) -> str:
     """The rows of a listing page (storage.rows_html: escaped there)."""
-    return mark_safe(rows_html(  # noqa: S308
-        rows=context.get("rows") or (), view=context.get("view"), selected_name=context.get("selected_name"),
-        search=context.get("search"), can_write=context.get("can_write"), more_url=context.get("more_url")))
+    return mark_safe(page_rows_html(context))  # noqa: S308
 
 
-def _partial_renderer(context):
-    """Renders another partial of the page being rendered, with its context."""
+def _written(write, context) -> str:
+    """What a storage.listing_html writer makes of the page's context, the
+    page's other partials rendered with that context (escaped there)."""
     engine = context.template.engine
-    return lambda name: engine.get_template(f"storage/browser.html#{name}").render(context)
+
+    def render_partial(name: str) -> str:
+        return engine.get_template(f"storage/browser.html#{name}").render(context)
+
+    return mark_safe(write(context, render_partial))  # noqa: S308
 
 
 @register.simple_tag(takes_context=True)
 def file_listing(context) -> str:
-    """The listing around its rows (storage.listing_html: escaped there)."""
-    return mark_safe(listing_html(context, _partial_renderer(context)))  # noqa: S308
+    """The listing around its rows."""
+    return _written(listing_html, context)
 
 
 @register.simple_tag(takes_context=True)
 def file_results(context) -> str:
-    """The results of a listing or a search (storage.listing_html: escaped there)."""
-    return mark_safe(results_html(context, _partial_renderer(context)))  # noqa: S308
+    """The results of a listing or a search."""
+    return _written(results_html, context)
 
 
 @register.simple_tag(takes_context=True)
 def file_newfolder(context) -> str:
-    """The New folder popover (storage.listing_html: escaped there)."""
-    return mark_safe(newfolder_html(context, _partial_renderer(context)))  # noqa: S308
+    """The New folder popover."""
+    return _written(newfolder_html, context)
